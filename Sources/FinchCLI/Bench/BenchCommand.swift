@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `finch bench …`: the performance suite. Every subcommand prints JSON objects, one per line.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Finch's performance; prints one JSON object per line.",
+        subcommands: [])
+}
