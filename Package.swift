@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
@@ -23,8 +24,13 @@ let package = Package(
                 "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .target(
+            name: "Stages",
+            dependencies: ["TensorCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: fastMath),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
