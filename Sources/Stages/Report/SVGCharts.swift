@@ -110,7 +110,9 @@ enum SVGCharts {
         guard !sets.isEmpty else { return "" }
         let hist = sets.map(\.histogram)
         let top = max(1, hist.flatMap { $0 }.max() ?? 1)
-        let yMax = Double(ticks(0, Double(top)).last.map { max($0, Double(top)) } ?? Double(top))
+        // Headroom above the tallest bar, rounded up to a tick.
+        let headroom = Double(top) * 1.15
+        let yMax = ticks(0, headroom).last.map { $0 >= headroom ? $0 : $0 + (ticks(0, headroom).dropFirst().first ?? 1) } ?? headroom
         func y(_ v: Double) -> Double { b.top + (1 - v / yMax) * b.plotHeight }
         let binWidth = b.plotWidth / 10
         let barWidth = binWidth * 0.8 / Double(sets.count)
@@ -136,7 +138,8 @@ enum SVGCharts {
                 let mx = b.left + mean / 100 * b.plotWidth
                 s += "<line x1=\"\(fmt(mx))\" x2=\"\(fmt(mx))\" y1=\"\(fmt(b.top))\" y2=\"\(fmt(b.top + b.plotHeight))\" stroke=\"\(color)\" stroke-dasharray=\"4 3\"/>"
             }
-            let ly = b.top + 14 + Double(k) * 16, lx = b.left + 8
+            // Legend in the top margin, three entries per row, clear of the bars.
+            let ly = 14 + Double(k / 3) * 14, lx = b.left + Double(k % 3) * (b.plotWidth / 3)
             s += "<rect x=\"\(fmt(lx))\" y=\"\(fmt(ly - 9))\" width=\"10\" height=\"10\" fill=\"\(color)\"/>"
             s += "<text x=\"\(fmt(lx + 16))\" y=\"\(fmt(ly))\">\(HTML.escape(sets[k].label))\(sets[k].mean.map { " (mean \(String(format: "%.2f", $0)))" } ?? "")</text>\n"
         }
