@@ -80,6 +80,19 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: d.partialFile(for: url).path))
     }
 
+    @Test func followsRedirectsAsTheHubDoes() async throws {
+        let dir = try TempDirectory(); defer { dir.remove() }
+        let server = try LoopbackHTTPServer { request in
+            request.path == "/resolve/main/f.bin"
+                ? .init(status: 302, headers: [("Location", "/cdn/f.bin")])
+                : .init(body: Self.payload)
+        }
+        defer { server.stop() }
+        let file = try await Downloader(cacheDirectory: dir.url).fetch(.remote(server.baseURL.appendingPathComponent("resolve/main/f.bin")), sha256: Self.payloadHash)
+        #expect(try Data(contentsOf: file) == Self.payload)
+        #expect(server.requests.map(\.path) == ["/resolve/main/f.bin", "/cdn/f.bin"])
+    }
+
     @Test func serverIgnoringRangeRestartsCleanly() async throws {
         let dir = try TempDirectory(); defer { dir.remove() }
         let server = try LoopbackHTTPServer { _ in .init(body: Self.payload) }

@@ -172,6 +172,11 @@ import TestSupport
         changed[0].modelResponse = "something else"
         _ = try await JudgeStage.run(config(good), responses: changed, workDirectory: work, outputDirectory: dir.file("out4"))
         #expect(good.requests.count == 4)
+        // Another judge model is another question.
+        var other = config(good)
+        other.model = "mistral"
+        _ = try await JudgeStage.run(other, responses: Self.records, workDirectory: work, outputDirectory: dir.file("out5"))
+        #expect(good.requests.count == 10)
     }
 
     @Test func openAICompatibleServerWithKeyFromEnvironment() async throws {

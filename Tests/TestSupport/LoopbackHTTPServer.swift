@@ -221,6 +221,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         switch status {
         case 200: return "OK"
         case 206: return "Partial Content"
+        case 302: return "Found"
         case 400: return "Bad Request"
         case 401: return "Unauthorized"
         case 404: return "Not Found"

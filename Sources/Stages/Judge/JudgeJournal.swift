@@ -3,7 +3,7 @@ import Foundation
 
 /// Append-only record of the answers a judge already received, one JSON object per line, flushed to disk
 /// after each item. A rerun after a crash reads it and asks only what is missing. Each entry carries a hash
-/// of the exact prompt, so an entry is reused only for the same question; a torn last line (crash during
+/// of the exact prompt and judge settings, so an entry is reused only for the same question; a torn last line (crash during
 /// the write) is ignored. Failed items are not journaled: a rerun asks them again.
 final class JudgeJournal {
     struct Entry: Codable, Equatable {
@@ -46,8 +46,13 @@ final class JudgeJournal {
 
     deinit { try? handle?.close() }
 
-    static func key(_ prompt: String) -> String {
-        SHA256.hash(data: Data(prompt.utf8)).map { String(format: "%02x", $0) }.joined()
+    /// Identifies one question to one judge: the prompt plus the model and sampling options, so a journal
+    /// reused with another model or options never supplies a stale score. The server address is left out:
+    /// the same model behind another address (a restarted server on a new port) gives the same answers.
+    static func key(_ prompt: String, config: JudgeConfig) -> String {
+        let o = config.options
+        let context = [config.label, "\(o.seed)", "\(o.temperature)", "\(o.numCtx)", prompt]
+        return SHA256.hash(data: Data(context.joined(separator: "\u{0}").utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     func lookup(index: Int, key: String) -> ScoreSet.Item? {

@@ -82,7 +82,7 @@ public enum JudgeStage {
         var items: [ScoreSet.Item] = []
         for (index, response) in responses.enumerated() {
             let text = prompt.render(response)
-            let key = JudgeJournal.key(text)
+            let key = JudgeJournal.key(text, config: config)
             if let done = journal.lookup(index: index, key: key) {
                 items.append(done)
             } else {
