@@ -4,7 +4,8 @@ Run with the reference environment:
     /tmp/ref/bin/python Tests/Fixtures/generate_safetensors.py
 Writes Tests/Fixtures/safetensors/python.safetensors (F32, F16 and BF16 tensors with edge values and
 __metadata__) and python.expected.json: for every tensor its dtype, shape and the float32 bit patterns
-PyTorch gets when it widens the stored values (bit patterns so NaN and -0 compare exactly).
+PyTorch gets when it widens the stored values (bit patterns so -0 compares exactly; PyTorch turns
+every NaN into 0x7FFFFFFF, so the Swift test only checks NaN-ness there).
 """
 import json
 import os
