@@ -137,6 +137,34 @@ private func copy(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, values: t.toAr
         }
     }
 
+    @Test func emulatedFusedMultiplyAddMatchesFMA() {
+        var rng = RNG(seed: 11)
+        var mismatches = 0
+        for _ in 0..<5_000 {
+            let a = Lanes((0..<8).map { _ in rng.normal() }), b = Lanes((0..<8).map { _ in rng.normal() * 1e-3 })
+            let c = Lanes((0..<8).map { _ in rng.normal() })
+            let fused = fusedMultiplyAdd(a, b, c)
+            for k in 0..<8 {
+                if fused[k] != c[k].addingProduct(a[k], b[k]) { mismatches += 1 }
+                #expect(fusedMultiplyAdd(a[k], b[k], c[k]) == fused[k])
+            }
+        }
+        #expect(mismatches <= 2, "\(mismatches) of 40000 differ from a true FMA")
+        // (1+2⁻¹²)² − 1 = 2⁻¹¹ + 2⁻²⁴ only when the product is not rounded first.
+        let x: Float = 1 + 0x1p-12
+        #expect(fusedMultiplyAdd(x, x, -1) == 0x1p-11 + 0x1p-24)
+        #expect(x * x - 1 == 0x1p-11)
+    }
+
+    @Test func vectorSquaredSumMatchesReference() {
+        var rng = RNG(seed: 3)
+        for count in [0, 1, 7, 63, 64, 65, 1000, 4099] {
+            let t = Tensor(shape: [count], values: (0..<count).map { _ in rng.normal() * 3 })
+            let fast = squaredSum(t.data, count), reference = squaredSumReference(t.data, count)
+            #expect(abs(fast - reference) <= 1e-6 * max(reference, 1e-30), "count \(count)")
+        }
+    }
+
     @Test func clipGradNormByHand() {
         let a = Tensor(zeros: [2]), b = Tensor(zeros: [1]), noGrad = Tensor(zeros: [3])
         a.grad = Tensor(shape: [2], values: [3, 0]); b.grad = Tensor(shape: [1], values: [4])

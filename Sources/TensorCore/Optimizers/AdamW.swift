@@ -72,16 +72,20 @@ public final class AdamW: Optimizer {
                        decay: Float?, oneMinusBeta1: Float, beta2: Float, oneMinusBeta2: Float,
                        bc2Sqrt: Float, eps: Float, negStepSize: Float) {
         let d = decay ?? 1
-        for i in 0..<count {
-            let g = grad[i]
-            let newM = m[i].addingProduct(oneMinusBeta1, g - m[i])
-            let newV = v[i] * beta2 + oneMinusBeta2 * g * g
-            m[i] = newM
-            v[i] = newV
+        var i = 0
+        while i < count {
+            let valid = min(Lanes.scalarCount, count - i)
+            let g = loadLanes(grad, i, valid: valid)
+            let oldM = loadLanes(m, i, valid: valid)
+            let newM = fusedMultiplyAdd(Lanes(repeating: oneMinusBeta1), g - oldM, oldM)
+            let newV = loadLanes(v, i, valid: valid) * beta2 + oneMinusBeta2 * g * g
+            storeLanes(newM, m, i, valid: valid)
+            storeLanes(newV, v, i, valid: valid)
             let denom = newV.squareRoot() / bc2Sqrt + eps
-            // Multiplying by exactly 1 when there is no decay leaves the value unchanged.
-            let p = param[i] * d
-            param[i] = p + (negStepSize * newM) / denom
+            // With no decay `d` is 1 and the multiplication leaves the value unchanged.
+            let p = loadLanes(param, i, valid: valid) * d
+            storeLanes(p + (negStepSize * newM) / denom, param, i, valid: valid)
+            i += valid
         }
     }
 
