@@ -143,6 +143,12 @@ private func entry(_ dtype: String, _ shape: [Int], _ begin: Int, _ end: Int) ->
         let url = s.url("short.safetensors")
         try Data([1, 0, 0]).write(to: url)
         expectError(url, { if case .truncated = $0 { true } else { false } }, "truncated")
+        // A download cut inside the tensor data: the header is intact but promises bytes that are missing.
+        let whole = s.url("whole.safetensors")
+        try SafetensorsWriter.write(["w": Tensor(shape: [4], repeating: 1)], to: whole)
+        let cut = s.url("cut-data.safetensors")
+        try Data(contentsOf: whole).dropLast(3).write(to: cut)
+        expectError(cut, { if case .offsetsOutOfRange(_, "w", 0, 16, 13) = $0 { true } else { false } }, "outside the 13-byte")
         let empty = s.url("empty.safetensors")
         try Data().write(to: empty)
         expectError(empty, { if case .truncated = $0 { true } else { false } }, "0 bytes")
