@@ -5,7 +5,8 @@ Run with the reference environment:
 Writes Tests/Fixtures/safetensors/python.safetensors (F32, F16 and BF16 tensors with edge values and
 __metadata__) and python.expected.json: for every tensor its dtype, shape and the float32 bit patterns
 PyTorch gets when it widens the stored values (bit patterns so -0 compares exactly; PyTorch turns
-every NaN into 0x7FFFFFFF, so the Swift test only checks NaN-ness there).
+every NaN into 0x7FFFFFFF, so the Swift test only checks NaN-ness there). Re-running may reorder the
+__metadata__ keys in the header (the Python writer keeps them in a hash map); the content is the same.
 """
 import json
 import os
