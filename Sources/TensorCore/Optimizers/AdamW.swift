@@ -1,9 +1,9 @@
 import Foundation
 
 /// AdamW as `torch.optim.AdamW` (single-tensor CPU path): decoupled weight decay, bias correction,
-/// moments created lazily on a parameter's first step. Scalars are computed in Double as Python does and
-/// rounded to Float once; the element-wise update follows PyTorch's operation order, so a few steps agree
-/// with PyTorch to float rounding.
+/// moments created lazily on a parameter's first step. Scalars are computed in Double as Python does
+/// (`pow(x, 0.5)` for its `x**0.5`, not `sqrt`) and rounded to Float once; the element-wise update follows
+/// PyTorch's operation order, so a few steps agree with PyTorch to float rounding.
 public final class AdamW: Optimizer {
     public let kind = "adamw"
     public var lr: Double
@@ -56,7 +56,7 @@ public final class AdamW: Optimizer {
                 AdamW.update(param: p.tensor.data, grad: grad.data, m: s.expAvg.data, v: s.expAvgSq.data, count: p.tensor.count,
                              decay: wd != 0 ? Float(1 - lr * wd) : nil, oneMinusBeta1: Float(1 - beta1),
                              beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2),
-                             bc2Sqrt: Float(bc2.squareRoot()), eps: Float(eps), negStepSize: Float(-stepSize))
+                             bc2Sqrt: Float(pow(bc2, 0.5)), eps: Float(eps), negStepSize: Float(-stepSize))
                 state[p.name] = s
             }
         }
