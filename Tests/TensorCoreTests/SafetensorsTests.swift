@@ -213,6 +213,31 @@ private func entry(_ dtype: String, _ shape: [Int], _ begin: Int, _ end: Int) ->
                     { if case .invalidMetadata = $0 { true } else { false } }, "'epoch' is not a string")
     }
 
+    @Test func randomlyCorruptedFilesNeverCrash() throws {
+        let s = try Scratch()
+        let original = try Data(contentsOf: fixtures.appendingPathComponent("python.safetensors"))
+        let headerEnd = 8 + Int(original.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        var rng = RNG(seed: 2024)
+        var rejected = 0
+        let url = s.url("fuzz.safetensors")
+        for round in 0..<300 {
+            var bytes = [UInt8](original)
+            // Mostly hit the header (where parsing happens), sometimes the length prefix, sometimes truncate.
+            for _ in 0..<(1 + rng.next(below: 4)) {
+                let at = rng.next(below: 10) == 0 ? rng.next(below: 8) : rng.next(below: headerEnd)
+                bytes[at] = rng.next(below: 2) == 0 ? UInt8(rng.next(below: 256)) : Array("{}[],:\"0123456789-".utf8)[rng.next(below: 18)]
+            }
+            if round % 7 == 0 { bytes.removeLast(rng.next(below: bytes.count)) }
+            try Data(bytes).write(to: url)
+            do {
+                _ = try SafetensorsFile(url: url).readAll()
+            } catch is SafetensorsError {
+                rejected += 1
+            }
+        }
+        #expect(rejected > 150)
+    }
+
     @Test func missingTensorAndWrongShapeOnRead() throws {
         let s = try Scratch()
         let url = s.url("w.safetensors")
