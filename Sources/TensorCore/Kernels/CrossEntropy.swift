@@ -4,8 +4,9 @@ import Foundation
 /// not ignored. Fused: probabilities are never stored; backward recomputes them from the logits and
 /// the saved per-row log-sum-exp (a [N, 50257] probability matrix would cost as much as the logits).
 ///
-/// All targets ignored: loss 0 and gradient 0. PyTorch returns NaN there (0/0) and a NaN gradient;
-/// a batch made only of padding should not poison the weights, so Finch deliberately differs.
+/// All targets ignored: loss 0 and gradient 0. PyTorch returns a NaN loss there (0/0) with a zero
+/// gradient; Finch returns 0 so that a batch made only of padding cannot turn logged or accumulated
+/// losses into NaN. The gradient is the same as PyTorch's.
 public enum CrossEntropyKernel {
     public static let ignoreIndex: Int32 = -100
 

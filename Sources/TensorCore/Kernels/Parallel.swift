@@ -15,13 +15,24 @@ public enum Parallel {
         return 1
     }()
 
+    /// Scoped override (tests, benchmarks): run `body` with `threads` workers; `splitSmallWork` splits
+    /// even tiny loops so small test shapes exercise the threaded paths. Task-local, so concurrent
+    /// tests do not see each other's setting.
+    public static func with<R>(threads: Int, splitSmallWork: Bool = false, _ body: () throws -> R) rethrows -> R {
+        try $override.withValue(Override(threads: max(1, threads), splitSmallWork: splitSmallWork), operation: body)
+    }
+
+    struct Override: Sendable { var threads: Int; var splitSmallWork: Bool }
+    @TaskLocal static var override: Override?
+
     /// Calls `body` on contiguous sub-ranges covering `0..<count`, in parallel when `threads > 1`
     /// and the work is big enough (`count * costPerItem` at least `minimumWork`, in rough flops).
     @inline(__always)
     public static func forRanges(_ count: Int, costPerItem: Int = 1, minimumWork: Int = 1 << 16,
                                  _ body: (Range<Int>) -> Void) {
-        let tasks = min(threads, count)
-        if tasks <= 1 || count * costPerItem < minimumWork {
+        let o = override
+        let tasks = min(o?.threads ?? threads, count)
+        if tasks <= 1 || (count * costPerItem < minimumWork && o?.splitSmallWork != true) {
             if count > 0 { body(0..<count) }
             return
         }

@@ -1,6 +1,6 @@
 /// Mean softmax cross-entropy of logits [..., V] against targets (one per row, `-100` = ignore),
 /// averaged over non-ignored targets like PyTorch's `F.cross_entropy(..., ignore_index=-100)`.
-/// Returns a tensor of shape []. Every ignored: loss 0 with zero gradient (PyTorch: NaN); see
+/// Returns a tensor of shape []. Every ignored: loss 0 with zero gradient (PyTorch: NaN loss, zero gradient); see
 /// `CrossEntropyKernel`. Saves the logits (a view) and the per-row log-sum-exp.
 public func crossEntropy(_ logits: Tensor, targets: [Int32]) -> Tensor {
     let V = logits.shape.last ?? 0, N = logits.count / max(V, 1)
