@@ -101,8 +101,9 @@ extension Tensor {
         while let (node, next) = stack.popLast() {
             if next < node.inputs.count {
                 stack.append((node, next + 1))
-                if let child = node.inputs[next], !child.isLeaf, !child.consumed,
-                   visited.insert(ObjectIdentifier(child)).inserted {
+                if let child = node.inputs[next], !child.isLeaf, visited.insert(ObjectIdentifier(child)).inserted {
+                    // Silently skipping would drop gradients; there is no retain_graph.
+                    precondition(!child.consumed, "backward() reached a \(child.op) whose graph an earlier backward() already freed; add the losses and call backward() once")
                     stack.append((child, 0))
                 }
             } else {

@@ -1,6 +1,6 @@
 /// GELU (tanh approximation), element-wise. Saves its input only.
 public func gelu(_ x: Tensor) -> Tensor {
-    let out = Tensor(zeros: x.shape)
+    let out = Tensor(uninitialized: x.shape)
     GELUKernel.forward(out: out.data, inp: x.data, count: x.count)
     guard Tensor.needsGraph(x) else { return out }
     let sx = x.detached()
@@ -12,7 +12,7 @@ public func gelu(_ x: Tensor) -> Tensor {
 /// Softmax over the last axis. Saves its output.
 public func softmax(_ x: Tensor) -> Tensor {
     let C = x.shape.last ?? 0, N = x.count / max(C, 1)
-    let out = Tensor(zeros: x.shape)
+    let out = Tensor(uninitialized: x.shape)
     SoftmaxKernel.forward(out: out.data, inp: x.data, rows: N, cols: C)
     guard Tensor.needsGraph(x) else { return out }
     let sy = out.detached()
@@ -27,7 +27,7 @@ public func softmax(_ x: Tensor) -> Tensor {
 public func dropout(_ x: Tensor, probability p: Float, rng: RNG) -> Tensor {
     precondition(p >= 0 && p < 1, "dropout probability \(p) must be in [0, 1)")
     if p == 0 { return x }
-    let out = Tensor(zeros: x.shape)
+    let out = Tensor(uninitialized: x.shape)
     DropoutKernel.forward(out: out.data, inp: x.data, count: x.count, probability: p, rng: rng)
     return out.recorded("dropout", inputs: [x]) { g, inputs in
         if let dx = inputs[0]?.gradBuffer() {

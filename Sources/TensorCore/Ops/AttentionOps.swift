@@ -5,8 +5,8 @@ public func causalSelfAttention(_ qkv: Tensor, heads: Int) -> Tensor {
     precondition(qkv.rank == 3 && qkv.shape[2] % 3 == 0, "causalSelfAttention: qkv must be [B, T, 3C], got \(qkv.shape)")
     let B = qkv.shape[0], T = qkv.shape[1], C = qkv.shape[2] / 3
     precondition(heads > 0 && C % heads == 0, "causalSelfAttention: \(C) channels do not split into \(heads) heads")
-    let out = Tensor(zeros: [B, T, C])
-    let att = Tensor(zeros: [B, heads, T, T])
+    let out = Tensor(uninitialized: [B, T, C])
+    let att = Tensor(uninitialized: [B, heads, T, T])
     let precision = ComputeSettings.precision
     AttentionKernel.forward(out: out.data, att: att.data, qkv: qkv.data, B: B, T: T, C: C, heads: heads, precision: precision)
     guard Tensor.needsGraph(qkv) else { return out }

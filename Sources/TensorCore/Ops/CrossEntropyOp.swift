@@ -8,7 +8,7 @@ public func crossEntropy(_ logits: Tensor, targets: [Int32]) -> Tensor {
     let lse = Tensor(zeros: [N])
     let losses = Tensor(zeros: [N])
     let training = Tensor.needsGraph(logits)
-    let probabilities = training ? Tensor(zeros: [N, V]) : nil
+    let probabilities = training ? Tensor(uninitialized: [N, V]) : nil
     let (mean, count) = targets.withUnsafeBufferPointer { t in
         CrossEntropyKernel.forward(losses: losses.data, logSumExp: lse.data, probabilities: probabilities?.data,
                                    logits: logits.data, targets: t.baseAddress!, rows: N, vocab: V)

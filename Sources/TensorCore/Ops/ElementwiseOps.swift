@@ -12,7 +12,7 @@ func suffixBroadcast(_ a: [Int], _ b: [Int], _ op: String) -> (rows: Int, cols: 
 /// a + b, b broadcast over a's leading dimensions (residual add, bias add, positional add).
 public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
     let (rows, cols) = suffixBroadcast(a.shape, b.shape, "add")
-    let out = Tensor(zeros: a.shape)
+    let out = Tensor(uninitialized: a.shape)
     AddKernel.forward(out.data, a.data, b.data, rows: rows, cols: cols)
     return out.recorded("add", inputs: [a, b]) { g, inputs in
         if let da = inputs[0]?.gradBuffer() { AddKernel.accumulate(da.data, g.data, g.count) }
@@ -25,7 +25,7 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
 /// a * b element-wise, b broadcast over a's leading dimensions.
 public func mul(_ a: Tensor, _ b: Tensor) -> Tensor {
     let (rows, cols) = suffixBroadcast(a.shape, b.shape, "mul")
-    let out = Tensor(zeros: a.shape)
+    let out = Tensor(uninitialized: a.shape)
     MulKernel.forward(out.data, a.data, b.data, rows: rows, cols: cols)
     guard Tensor.needsGraph(a, b) else { return out }
     let savedA = a.detached(), savedB = b.detached()
@@ -37,7 +37,7 @@ public func mul(_ a: Tensor, _ b: Tensor) -> Tensor {
 
 /// s · a
 public func scale(_ a: Tensor, _ s: Float) -> Tensor {
-    let out = Tensor(zeros: a.shape)
+    let out = Tensor(uninitialized: a.shape)
     ScaleKernel.forward(out.data, a.data, s, a.count)
     return out.recorded("scale", inputs: [a]) { g, inputs in
         if let da = inputs[0]?.gradBuffer() { ScaleKernel.backward(da.data, g.data, s, g.count) }

@@ -8,7 +8,7 @@ public func embedding(_ table: Tensor, ids: [Int32], shape idsShape: [Int]? = ni
     let shape = idsShape ?? [ids.count]
     precondition(shape.reduce(1, *) == ids.count, "embedding: \(ids.count) ids for shape \(shape)")
     let V = table.shape[0], C = table.shape[1], N = ids.count
-    let out = Tensor(zeros: shape + [C])
+    let out = Tensor(uninitialized: shape + [C])
     ids.withUnsafeBufferPointer { p in
         EmbeddingKernel.forward(out: out.data, table: table.data, ids: p.baseAddress!, count: N, vocab: V, dim: C)
     }

@@ -4,8 +4,8 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
     let C = x.shape.last ?? 0, N = x.count / max(C, 1)
     weight.expectShape([C], "layerNorm weight")
     bias.expectShape([C], "layerNorm bias")
-    let out = Tensor(zeros: x.shape)
-    let stats = Tensor(zeros: [2, N])
+    let out = Tensor(uninitialized: x.shape)
+    let stats = Tensor(uninitialized: [2, N])
     LayerNormKernel.forward(out: out.data, mean: stats.data, rstd: stats.data + N, inp: x.data,
                             weight: weight.data, bias: bias.data, rows: N, cols: C)
     guard Tensor.needsGraph(x, weight, bias) else { return out }

@@ -29,7 +29,8 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     precondition(bk == k, "matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
     let batch = batchDims.reduce(1, *)
     let outShape = batched || a.rank == 2 ? batchDims + [m, n] : Array(a.shape.dropLast()) + [n]
-    let out = Tensor(zeros: outShape)
+    // The product writes every element unless K is 0 (then the result is zeros).
+    let out = k > 0 ? Tensor(uninitialized: outShape) : Tensor(zeros: outShape)
     let precision = ComputeSettings.precision
     matmul(a.data, b.data, out.data, m: m, n: n, k: k, transA: transposeA, transB: transposeB,
            batch: batch, precision: precision)
@@ -66,7 +67,8 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     precondition(x.shape.last == inF, "linear: input \(x.shape) does not end in \(inF) features (weight \(weight.shape))")
     if let bias { bias.expectShape([outF], "linear bias") }
     let rows = x.count / max(inF, 1)
-    let out = Tensor(zeros: Array(x.shape.dropLast()) + [outF])
+    let outShape = Array(x.shape.dropLast()) + [outF]
+    let out = inF > 0 || bias != nil ? Tensor(uninitialized: outShape) : Tensor(zeros: outShape)
     if let bias {
         for r in 0..<rows { (out.data + r * outF).update(from: bias.data, count: outF) }
     }

@@ -53,7 +53,7 @@ public func transpose(_ a: Tensor, _ d0: Int, _ d1: Int) -> Tensor {
     precondition(d0 >= 0 && d0 < a.rank && d1 >= 0 && d1 < a.rank, "transpose: axes \(d0), \(d1) out of range for \(a.shape)")
     var outShape = a.shape
     outShape.swapAt(d0, d1)
-    let out = Tensor(zeros: outShape)
+    let out = Tensor(uninitialized: outShape)
     transposeCopy(a.data, out.data, shape: a.shape, d0, d1, accumulate: false)
     return out.recorded("transpose", inputs: [a]) { g, inputs in
         if let da = inputs[0]?.gradBuffer() { transposeCopy(g.data, da.data, shape: outShape, d0, d1, accumulate: true) }
@@ -69,7 +69,7 @@ public func slice(_ a: Tensor, axis: Int, _ range: Range<Int>) -> Tensor {
     outShape[axis] = range.count
     let outer = a.shape[..<axis].reduce(1, *), inner = a.shape[(axis + 1)...].reduce(1, *)
     let srcRun = a.shape[axis] * inner, dstRun = range.count * inner
-    let out = Tensor(zeros: outShape)
+    let out = Tensor(uninitialized: outShape)
     for o in 0..<outer {
         (out.data + o * dstRun).update(from: a.data + o * srcRun + range.lowerBound * inner, count: dstRun)
     }
