@@ -1,3 +1,4 @@
+import CDNNL
 import Foundation
 import TensorCore
 
@@ -85,6 +86,46 @@ func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedK
     return lines
 }
 
+/// The threading interplay behind `Parallel.threads`: a oneDNN sgemm (GNU OpenMP, whose idle
+/// workers spin after the region unless `OMP_WAIT_POLICY=passive` was in the environment at start)
+/// immediately followed by GELU forward+backward at [544, 3072], as in a training step, for 1 and 2
+/// kernel threads. One line per setting:
+/// `{"bench":"kernel_threads","threads":…,"omp_wait_policy":"…","ms_sgemm":…,"ms_gelu":…,"ms_total":…}`
+/// (medians over `repeats`, after one warm-up).
+func fusedKernelThreadingBenchmarks(repeats: Int) -> [String] {
+    let m = 544, n = 3072, k = 768
+    var random = RNG(seed: 7)
+    let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k), b = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
+    let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n), out = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+    let dx = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+    defer { [a, b, c, out, dx].forEach { $0.deallocate() } }
+    for i in 0..<(m * k) { a[i] = random.normal() * 0.05 }
+    for i in 0..<(k * n) { b[i] = random.normal() * 0.05 }
+    dx.initialize(repeating: 0, count: m * n)
+    let policy = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"] ?? "default"
+    var lines: [String] = []
+    for threads in [1, 2] {
+        Parallel.with(threads: threads) {
+            var gemm: [Double] = [], gelu: [Double] = [], total: [Double] = []
+            for i in 0...max(1, repeats) {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                // 78 = "N": no transpose.
+                _ = dnnl_sgemm(78, 78, Int64(m), Int64(n), Int64(k), 1, a, Int64(k), b, Int64(n), 0, c, Int64(n))
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                GELUKernel.forward(out: out, inp: c, count: m * n)
+                GELUKernel.backward(dinp: dx, inp: c, dout: out, count: m * n)
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                if i == 0 { continue }
+                gemm.append(Double(t1 - t0) / 1e6)
+                gelu.append(Double(t2 - t1) / 1e6)
+                total.append(Double(t2 - t0) / 1e6)
+            }
+            lines.append(#"{"bench":"kernel_threads","threads":\#(threads),"omp_wait_policy":"\#(policy)","ms_sgemm":\#(rounded(median(gemm))),"ms_gelu":\#(rounded(median(gelu))),"ms_total":\#(rounded(median(total)))}"#)
+        }
+    }
+    return lines
+}
+
 /// Median wall time of `body` in milliseconds over `repeats` runs, after one unmeasured warm-up.
 private func medianMilliseconds(repeats: Int, _ body: () -> Void) -> Double {
     body()
@@ -94,9 +135,13 @@ private func medianMilliseconds(repeats: Int, _ body: () -> Void) -> Double {
         body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
-    times.sort()
-    let mid = times.count / 2
-    return times.count % 2 == 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2
+    return median(times)
+}
+
+private func median(_ values: [Double]) -> Double {
+    let v = values.sorted()
+    let mid = v.count / 2
+    return v.count % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2
 }
 
 private func rounded(_ ms: Double) -> String { String(format: "%.3f", ms) }
