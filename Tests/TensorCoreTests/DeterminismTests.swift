@@ -24,7 +24,7 @@ import Testing
         var x = embedding(p.wte, ids: ids, shape: [b, t]) + embedding(p.wpe, ids: Array(0..<Int32(t)))
         x = dropout(x, probability: drop, rng: rng.fork(0))
         let qkv = linear(layerNorm(x, weight: p.ln1w, bias: p.ln1b), weight: p.attnW, bias: p.attnB)
-        let a = linear(causalSelfAttention(qkv, heads: h), weight: p.projW, bias: p.projB)
+        let a = linear(causalSelfAttention(qkv, heads: h, dropout: drop, rng: rng.fork(3)), weight: p.projW, bias: p.projB)
         x = x + dropout(a, probability: drop, rng: rng.fork(1))
         let m = linear(gelu(linear(layerNorm(x, weight: p.ln2w, bias: p.ln2b), weight: p.fcW, bias: p.fcB)),
                        weight: p.fc2W, bias: p.fc2B)
