@@ -14,7 +14,8 @@ struct FusedKernelBenchShape {
 /// `{"bench":"layernorm"|"gelu"|"attention"|"cross_entropy","ms_forward":…,"ms_backward":…}`.
 /// Each figure is the median of `repeats` runs after one warm-up run. Attention includes its four
 /// batched matrix products (through `matmul`, so it reflects whichever matmul backend is built in).
-/// Cross-entropy is timed as training runs it: forward writes the probabilities backward reads.
+/// Cross-entropy is timed as training runs it: forward writes the probabilities, backward turns
+/// them into the logits' gradient in place (an untimed forward precedes each timed backward).
 /// Kernels use `Parallel.threads` workers (1 unless `FINCH_KERNEL_THREADS` says otherwise).
 func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedKernelBenchShape()) -> [String] {
     var random = RNG(seed: 2024)
@@ -24,9 +25,9 @@ func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedK
         return p
     }
     var lines: [String] = []
-    func record(_ name: String, forward: () -> Void, backward: () -> Void) {
+    func record(_ name: String, forward: () -> Void, beforeBackward: () -> Void = {}, backward: () -> Void) {
         let f = medianMilliseconds(repeats: repeats, forward)
-        let b = medianMilliseconds(repeats: repeats, backward)
+        let b = medianMilliseconds(repeats: repeats, setup: beforeBackward, backward)
         lines.append(#"{"bench":"\#(name)","ms_forward":\#(rounded(f)),"ms_backward":\#(rounded(b))}"#)
     }
 
@@ -66,20 +67,22 @@ func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedK
     // cross-entropy: logits [N, V], every 5th target ignored as in a padded batch
     do {
         let n = s.rows, v = s.vocab
-        let logits = filled(n * v, scale: 3), dlogits = filled(n * v), losses = filled(n), lse = filled(n)
+        let logits = filled(n * v, scale: 3), losses = filled(n), lse = filled(n)
         let probabilities = filled(n * v)
         var targets = (0..<n).map { Int32(truncatingIfNeeded: $0 * 7919 % v) }
         for i in stride(from: 4, to: n, by: 5) { targets[i] = CrossEntropyKernel.ignoreIndex }
-        defer { [logits, dlogits, losses, lse, probabilities].forEach { $0.deallocate() } }
+        defer { [logits, losses, lse, probabilities].forEach { $0.deallocate() } }
         targets.withUnsafeBufferPointer { tp in
             let t = tp.baseAddress!
             var count = 0
-            record("cross_entropy", forward: {
+            let forward = {
                 count = CrossEntropyKernel.forward(losses: losses, logSumExp: lse, probabilities: probabilities,
                                                    logits: logits, targets: t, rows: n, vocab: v).count
-            }, backward: {
-                CrossEntropyKernel.backward(dlogits: dlogits, probabilities: probabilities, targets: t,
-                                            dloss: 1, count: count, rows: n, vocab: v)
+            }
+            // Backward consumes forward's probabilities in place, so each timed backward gets a fresh forward.
+            record("cross_entropy", forward: forward, beforeBackward: forward, backward: {
+                CrossEntropyKernel.gradientInPlace(probabilities: probabilities, targets: t, dloss: 1, count: count,
+                                                   rows: n, vocab: v)
             })
         }
     }
@@ -126,11 +129,14 @@ func fusedKernelThreadingBenchmarks(repeats: Int) -> [String] {
     return lines
 }
 
-/// Median wall time of `body` in milliseconds over `repeats` runs, after one unmeasured warm-up.
-private func medianMilliseconds(repeats: Int, _ body: () -> Void) -> Double {
+/// Median wall time of `body` in milliseconds over `repeats` runs, after one unmeasured warm-up;
+/// `setup` runs untimed before each run.
+private func medianMilliseconds(repeats: Int, setup: () -> Void = {}, _ body: () -> Void) -> Double {
+    setup()
     body()
     var times: [Double] = []
     for _ in 0..<max(1, repeats) {
+        setup()
         let start = DispatchTime.now().uptimeNanoseconds
         body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
