@@ -1,0 +1,89 @@
+import Foundation
+
+/// SGD as `torch.optim.SGD`: L2 weight decay added to the gradient (coupled, unlike AdamW), optional
+/// momentum with dampening and Nesterov. The momentum buffer starts as a copy of the first gradient.
+public final class SGD: Optimizer {
+    public let kind = "sgd"
+    public var lr: Double
+    public let momentum: Double, dampening: Double, nesterov: Bool
+    public let weightDecay: Double
+    public let groups: [ParameterGroup]
+    public private(set) var stepCount = 0
+    /// Momentum buffers by parameter name (empty when momentum is 0).
+    public private(set) var momentumBuffers: [String: Tensor] = [:]
+    private let byName: [String: Tensor]
+
+    /// Defaults are PyTorch's except `lr`, which PyTorch requires and Finch sets to chapter 7's 5e-5.
+    public init(_ groups: [ParameterGroup], lr: Double = 5e-5, momentum: Double = 0, dampening: Double = 0,
+                nesterov: Bool = false, weightDecay: Double = 0) {
+        self.groups = groups
+        self.lr = lr
+        self.momentum = momentum
+        self.dampening = dampening
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+        byName = OptimizerStateFormat.byName(groups)
+    }
+
+    /// Element-wise, in PyTorch's order: `g = grad + wd*param` (`grad.add(param, alpha=wd)`),
+    /// `buf = buf*μ + (1-τ)*g`, `g = g + μ*buf` (Nesterov) or `g = buf`, `param = param + (-lr)*g`;
+    /// PyTorch's `add(…, alpha=)` kernel is a fused multiply-add, hence `addingProduct`.
+    public func step() {
+        stepCount += 1
+        let mu = Float(momentum), keep = Float(1 - dampening), negLR = Float(-lr)
+        for group in groups {
+            let wd = Float(group.weightDecay ?? weightDecay)
+            for p in group.parameters {
+                guard let grad = p.tensor.grad else { continue }
+                precondition(grad.count == p.tensor.count, "gradient of '\(p.name)' has shape \(grad.shape), parameter \(p.tensor.shape)")
+                let param = p.tensor.data, g = grad.data, n = p.tensor.count
+                if momentum == 0 {
+                    for i in 0..<n {
+                        let gi = wd != 0 ? g[i].addingProduct(wd, param[i]) : g[i]
+                        param[i] = param[i].addingProduct(negLR, gi)
+                    }
+                    continue
+                }
+                if let buffer = momentumBuffers[p.name] {
+                    let buf = buffer.data
+                    for i in 0..<n {
+                        let gi = wd != 0 ? g[i].addingProduct(wd, param[i]) : g[i]
+                        buf[i] = (buf[i] * mu).addingProduct(keep, gi)
+                        let step = nesterov ? gi.addingProduct(mu, buf[i]) : buf[i]
+                        param[i] = param[i].addingProduct(negLR, step)
+                    }
+                } else {
+                    let buffer = Tensor(zeros: p.tensor.shape)
+                    let buf = buffer.data
+                    for i in 0..<n {
+                        let gi = wd != 0 ? g[i].addingProduct(wd, param[i]) : g[i]
+                        buf[i] = gi
+                        let step = nesterov ? gi.addingProduct(mu, gi) : gi
+                        param[i] = param[i].addingProduct(negLR, step)
+                    }
+                    momentumBuffers[p.name] = buffer
+                }
+            }
+        }
+    }
+
+    public func exportState() -> OptimizerState {
+        var out = OptimizerState()
+        out.metadata[OptimizerStateFormat.formatKey] = OptimizerStateFormat.formatValue
+        out.metadata[OptimizerStateFormat.kindKey] = kind
+        out.metadata[OptimizerStateFormat.stepsKey] = String(stepCount)
+        for (name, buffer) in momentumBuffers { out.tensors["momentum_buffer/\(name)"] = buffer }
+        return out
+    }
+
+    public func importState(_ saved: OptimizerState, file: String) throws {
+        let steps = try OptimizerStateFormat.checkHeader(saved, kind: kind, file: file)
+        try OptimizerStateFormat.checkTensors(saved, prefixes: ["momentum_buffer"], parameters: byName, file: file)
+        var restored: [String: Tensor] = [:]
+        for (key, tensor) in saved.tensors {
+            restored[String(key.dropFirst("momentum_buffer/".count))] = OptimizerStateFormat.copy(tensor)
+        }
+        momentumBuffers = restored
+        stepCount = steps
+    }
+}
