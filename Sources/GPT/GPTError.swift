@@ -6,6 +6,7 @@ public enum GPTError: LocalizedError, Equatable {
     case missingTensor(name: String, file: String)
     case shapeMismatch(name: String, expected: [Int], found: [Int], file: String)
     case unexpectedTensor(name: String, file: String)
+    case layerCountMismatch(file: String, tensor: String, requested: Int)
     case badCheckpointConfig(file: String, reason: String)
 
     public var errorDescription: String? {
@@ -20,6 +21,8 @@ public enum GPTError: LocalizedError, Equatable {
             return "\(file): tensor '\(name)' has shape \(found) but the requested model needs \(expected); check `size:` against the checkpoint"
         case .unexpectedTensor(let name, let file):
             return "\(file): unexpected tensor '\(name)' (not part of GPT2LMHeadModel); the file may be another architecture"
+        case .layerCountMismatch(let file, let tensor, let requested):
+            return "\(file): tensor '\(tensor)' belongs to a deeper model than the requested \(requested) layers; check `size:` against the checkpoint"
         case .badCheckpointConfig(let file, let reason):
             return "\(file): \(reason)"
         }
