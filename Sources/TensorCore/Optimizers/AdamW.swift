@@ -1,9 +1,9 @@
 import Foundation
 
 /// AdamW as `torch.optim.AdamW` (single-tensor CPU path): decoupled weight decay, bias correction,
-/// moments created lazily on a parameter's first step. Scalars are computed in Double as Python does and
-/// rounded to Float once; the element-wise update follows PyTorch's operation order, so a few steps agree
-/// with PyTorch to float rounding.
+/// moments created lazily on a parameter's first step. Scalars are computed in Double as Python does
+/// (`pow(x, 0.5)` for its `x**0.5`, not `sqrt`) and rounded to Float once; the element-wise update follows
+/// PyTorch's operation order, so a few steps agree with PyTorch to float rounding.
 public final class AdamW: Optimizer {
     public let kind = "adamw"
     public var lr: Double
@@ -56,7 +56,7 @@ public final class AdamW: Optimizer {
                 AdamW.update(param: p.tensor.data, grad: grad.data, m: s.expAvg.data, v: s.expAvgSq.data, count: p.tensor.count,
                              decay: wd != 0 ? Float(1 - lr * wd) : nil, oneMinusBeta1: Float(1 - beta1),
                              beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2),
-                             bc2Sqrt: Float(bc2.squareRoot()), eps: Float(eps), negStepSize: Float(-stepSize))
+                             bc2Sqrt: Float(pow(bc2, 0.5)), eps: Float(eps), negStepSize: Float(-stepSize))
                 state[p.name] = s
             }
         }
@@ -72,16 +72,20 @@ public final class AdamW: Optimizer {
                        decay: Float?, oneMinusBeta1: Float, beta2: Float, oneMinusBeta2: Float,
                        bc2Sqrt: Float, eps: Float, negStepSize: Float) {
         let d = decay ?? 1
-        for i in 0..<count {
-            let g = grad[i]
-            let newM = m[i].addingProduct(oneMinusBeta1, g - m[i])
-            let newV = v[i] * beta2 + oneMinusBeta2 * g * g
-            m[i] = newM
-            v[i] = newV
+        var i = 0
+        while i < count {
+            let valid = min(Lanes.scalarCount, count - i)
+            let g = loadLanes(grad, i, valid: valid)
+            let oldM = loadLanes(m, i, valid: valid)
+            let newM = fusedMultiplyAdd(Lanes(repeating: oneMinusBeta1), g - oldM, oldM)
+            let newV = loadLanes(v, i, valid: valid) * beta2 + oneMinusBeta2 * g * g
+            storeLanes(newM, m, i, valid: valid)
+            storeLanes(newV, v, i, valid: valid)
             let denom = newV.squareRoot() / bc2Sqrt + eps
-            // Multiplying by exactly 1 when there is no decay leaves the value unchanged.
-            let p = param[i] * d
-            param[i] = p + (negStepSize * newM) / denom
+            // With no decay `d` is 1 and the multiplication leaves the value unchanged.
+            let p = loadLanes(param, i, valid: valid) * d
+            storeLanes(p + (negStepSize * newM) / denom, param, i, valid: valid)
+            i += valid
         }
     }
 

@@ -27,43 +27,46 @@ public final class SGD: Optimizer {
 
     /// Element-wise, in PyTorch's order: `g = grad + wd*param` (`grad.add(param, alpha=wd)`),
     /// `buf = buf*μ + (1-τ)*g`, `g = g + μ*buf` (Nesterov) or `g = buf`, `param = param + (-lr)*g`;
-    /// PyTorch's `add(…, alpha=)` kernel is a fused multiply-add, hence `addingProduct`.
+    /// PyTorch's `add(…, alpha=)` vector kernel is a fused multiply-add, hence `fusedMultiplyAdd`.
     public func step() {
         stepCount += 1
-        let mu = Float(momentum), keep = Float(1 - dampening), negLR = Float(-lr)
         for group in groups {
             let wd = Float(group.weightDecay ?? weightDecay)
             for p in group.parameters {
                 guard let grad = p.tensor.grad else { continue }
                 precondition(grad.count == p.tensor.count, "gradient of '\(p.name)' has shape \(grad.shape), parameter \(p.tensor.shape)")
-                let param = p.tensor.data, g = grad.data, n = p.tensor.count
-                if momentum == 0 {
-                    for i in 0..<n {
-                        let gi = wd != 0 ? g[i].addingProduct(wd, param[i]) : g[i]
-                        param[i] = param[i].addingProduct(negLR, gi)
-                    }
-                    continue
-                }
-                if let buffer = momentumBuffers[p.name] {
-                    let buf = buffer.data
-                    for i in 0..<n {
-                        let gi = wd != 0 ? g[i].addingProduct(wd, param[i]) : g[i]
-                        buf[i] = (buf[i] * mu).addingProduct(keep, gi)
-                        let step = nesterov ? gi.addingProduct(mu, buf[i]) : buf[i]
-                        param[i] = param[i].addingProduct(negLR, step)
-                    }
-                } else {
-                    let buffer = Tensor(zeros: p.tensor.shape)
-                    let buf = buffer.data
-                    for i in 0..<n {
-                        let gi = wd != 0 ? g[i].addingProduct(wd, param[i]) : g[i]
-                        buf[i] = gi
-                        let step = nesterov ? gi.addingProduct(mu, gi) : gi
-                        param[i] = param[i].addingProduct(negLR, step)
-                    }
+                var buffer: Tensor?
+                var first = false
+                if momentum != 0 {
+                    first = momentumBuffers[p.name] == nil
+                    buffer = momentumBuffers[p.name] ?? Tensor(zeros: p.tensor.shape)
                     momentumBuffers[p.name] = buffer
                 }
+                update(param: p.tensor.data, grad: grad.data, buffer: buffer?.data, firstStep: first, count: p.tensor.count,
+                       weightDecay: wd)
             }
+        }
+    }
+
+    @inline(__always)
+    private func update(param: UnsafeMutablePointer<Float>, grad: UnsafeMutablePointer<Float>,
+                        buffer: UnsafeMutablePointer<Float>?, firstStep: Bool, count: Int, weightDecay wd: Float) {
+        let mu = Lanes(repeating: Float(momentum)), keep = Lanes(repeating: Float(1 - dampening))
+        let negLR = Lanes(repeating: Float(-lr)), decay = Lanes(repeating: wd)
+        var i = 0
+        while i < count {
+            let valid = min(Lanes.scalarCount, count - i)
+            let p = loadLanes(param, i, valid: valid)
+            var g = loadLanes(grad, i, valid: valid)
+            if wd != 0 { g = fusedMultiplyAdd(p, decay, g) }
+            if let buffer {
+                // The buffer starts as a copy of the first (decayed) gradient.
+                let b = firstStep ? g : fusedMultiplyAdd(g, keep, loadLanes(buffer, i, valid: valid) * mu)
+                storeLanes(b, buffer, i, valid: valid)
+                g = nesterov ? fusedMultiplyAdd(b, mu, g) : b
+            }
+            storeLanes(fusedMultiplyAdd(g, negLR, p), param, i, valid: valid)
+            i += valid
         }
     }
 

@@ -15,6 +15,10 @@ public enum SafetensorsWriter {
         try write(tensors.map { ($0.key, $0.value) }, metadata: metadata, to: url)
     }
 
+    public static func write(_ parameters: [NamedParameter], metadata: [String: String] = [:], to url: URL) throws {
+        try write(parameters.map { ($0.name, $0.tensor) }, metadata: metadata, to: url)
+    }
+
     public static func write(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], to url: URL) throws {
         let path = url.path
         var seen = Set<String>()
