@@ -15,16 +15,36 @@ public final class TensorStorage: @unchecked Sendable {
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
+    /// Storage whose contents are undefined, for kernel outputs that write every element (skips a
+    /// memset of the whole buffer, which costs ~10 ms on a [544, 50257] logits-sized tensor).
+    init(uninitializedCount count: Int) {
+        precondition(count >= 0, "negative element count")
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
 }
 
 /// A contiguous row-major Float32 array with a shape.
+///
+/// Autodiff: a tensor with `requiresGrad` and no producing op is a *leaf* (a parameter); `backward()`
+/// accumulates into its `grad`. A tensor produced by an op while gradients are enabled carries a
+/// `GradNode` that knows how to push its gradient to the op's inputs; intermediate gradients are
+/// transient and never stored in `grad`.
 public final class Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let storage: TensorStorage
-    /// Accumulated gradient, same shape; allocated by the first backward pass that reaches this tensor.
+    /// Accumulated gradient of a leaf, same shape; allocated by the first backward pass that reaches it.
     public var grad: Tensor?
+    /// For leaves: whether backward passes should accumulate into `grad`. Op results report `true`
+    /// while they are part of a recorded graph.
     public var requiresGrad: Bool
+    /// The op that produced this tensor (nil for leaves and for results computed without gradients).
+    var node: GradNode?
+    /// Leaves hand out one slot so every op that reads the same parameter accumulates into one place.
+    private var leafSlot: GradNode?
 
     public var count: Int { storage.count }
     public var data: UnsafeMutablePointer<Float> { storage.pointer }
@@ -34,6 +54,14 @@ public final class Tensor: @unchecked Sendable {
         self.shape = shape
         self.storage = TensorStorage(count: shape.reduce(1, *))
         self.requiresGrad = requiresGrad
+    }
+
+    /// A tensor whose values are undefined until a kernel writes all of them.
+    init(uninitialized shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.storage = TensorStorage(uninitializedCount: shape.reduce(1, *))
+        self.requiresGrad = false
     }
 
     public convenience init(shape: [Int], values: [Float], requiresGrad: Bool = false) {
@@ -48,6 +76,7 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// A tensor sharing this one's storage under another shape with the same element count.
+    /// The view is detached from autodiff; use `reshape(_:_:)` for a differentiable view.
     public init(viewing other: Tensor, as shape: [Int]) {
         precondition(shape.reduce(1, *) == other.count, "cannot view \(other.shape) as \(shape)")
         self.shape = shape
@@ -56,4 +85,46 @@ public final class Tensor: @unchecked Sendable {
     }
 
     public func toArray() -> [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
+
+    /// The single value of a one-element tensor (a loss).
+    public var item: Float {
+        precondition(count == 1, "item needs a one-element tensor, shape is \(shape)")
+        return data[0]
+    }
+
+    /// Number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// Sets `grad` to nil (the next backward pass allocates a fresh zero gradient).
+    public func zeroGrad() { grad = nil }
+
+    /// The same values as a new leaf that is not part of any graph (like PyTorch's `detach()`;
+    /// shares storage).
+    public func detached() -> Tensor { Tensor(viewing: self, as: shape) }
+
+    /// Whether an op reading this tensor has to record a backward step for it.
+    var tracksGradient: Bool { node != nil || requiresGrad }
+
+    /// Where gradients flowing into this tensor go: its producing node, or (for a leaf) a slot
+    /// that accumulates into `grad`.
+    var gradTarget: GradNode? {
+        if let node { return node }
+        guard requiresGrad else { return nil }
+        if let leafSlot { return leafSlot }
+        let slot = GradNode(leaf: self)
+        leafSlot = slot
+        return slot
+    }
+
+    /// Shape check for kernels: traps with the op's name and both shapes (a programming error).
+    func expectShape(_ expected: [Int], _ what: @autoclosure () -> String) {
+        precondition(shape == expected, "\(what()): expected shape \(expected), got \(shape)")
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let preview = (0..<min(count, 8)).map { String(data[$0]) }.joined(separator: ", ")
+        return "Tensor(\(shape): [\(preview)\(count > 8 ? ", …" : "")])"
+    }
 }

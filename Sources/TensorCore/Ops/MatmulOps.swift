@@ -1,0 +1,95 @@
+/// Differentiable matrix products. Every product runs through `matmul(...)` (oneDNN) at the
+/// precision in `ComputeSettings.precision`, read when the op runs and reused by its backward.
+///
+/// Shapes:
+/// - a [M, K] (stored [K, M] when `transposeA`) · b [K, N] (stored [N, K] when `transposeB`) -> [M, N]
+/// - a [..., K] · b 2-D -> [..., N]: a's leading dimensions are rows (no `transposeA`)
+/// - a [batch..., M, K] · b [batch..., K, N] with equal leading dimensions -> [batch..., M, N]
+public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+    precondition(a.rank >= 2 && b.rank >= 2, "matmul needs tensors of rank ≥ 2, got \(a.shape) and \(b.shape)")
+    let batched = b.rank > 2
+    let batchDims: [Int], m: Int, k: Int
+    if batched {
+        batchDims = Array(a.shape.dropLast(2))
+        precondition(Array(b.shape.dropLast(2)) == batchDims, "matmul: batch dimensions of \(a.shape) and \(b.shape) differ")
+        m = transposeA ? a.shape[a.rank - 1] : a.shape[a.rank - 2]
+        k = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
+    } else if a.rank == 2 {
+        batchDims = []
+        m = transposeA ? a.shape[1] : a.shape[0]
+        k = transposeA ? a.shape[0] : a.shape[1]
+    } else {
+        precondition(!transposeA, "matmul: transposeA needs a 2-D or batched left operand, got \(a.shape)")
+        batchDims = []
+        k = a.shape[a.rank - 1]
+        m = a.count / max(k, 1)
+    }
+    let bk = transposeB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
+    let n = transposeB ? b.shape[b.rank - 2] : b.shape[b.rank - 1]
+    precondition(bk == k, "matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+    let batch = batchDims.reduce(1, *)
+    let outShape = batched || a.rank == 2 ? batchDims + [m, n] : Array(a.shape.dropLast()) + [n]
+    // The product writes every element unless K is 0 (then the result is zeros).
+    let out = k > 0 ? Tensor(uninitialized: outShape) : Tensor(zeros: outShape)
+    let precision = ComputeSettings.precision
+    matmul(a.data, b.data, out.data, m: m, n: n, k: k, transA: transposeA, transB: transposeB,
+           batch: batch, precision: precision)
+    guard Tensor.needsGraph(a, b) else { return out }
+    let sa = a.detached(), sb = b.detached()
+    return out.recorded("matmul", inputs: [a, b]) { g, inputs in
+        if let da = inputs[0]?.gradBuffer() {
+            if transposeA { // dA [K, M] = op(B) · dCᵀ
+                matmul(sb.data, g.data, da.data, m: k, n: m, k: n, transA: transposeB, transB: true,
+                       batch: batch, accumulate: true, precision: precision)
+            } else {        // dA [M, K] = dC · op(B)ᵀ
+                matmul(g.data, sb.data, da.data, m: m, n: k, k: n, transB: !transposeB,
+                       batch: batch, accumulate: true, precision: precision)
+            }
+        }
+        if let db = inputs[1]?.gradBuffer() {
+            if transposeB { // dB [N, K] = dCᵀ · op(A)
+                matmul(g.data, sa.data, db.data, m: n, n: k, k: m, transA: true, transB: transposeA,
+                       batch: batch, accumulate: true, precision: precision)
+            } else {        // dB [K, N] = op(A)ᵀ · dC
+                matmul(sa.data, g.data, db.data, m: k, n: n, k: m, transA: !transposeA,
+                       batch: batch, accumulate: true, precision: precision)
+            }
+        }
+    }
+}
+
+/// HF Conv1D / GPT-2 linear layer: x [..., in] · weight [in, out] + bias [out] -> [..., out].
+/// The bias is written first and the product accumulated onto it, so it costs no extra pass.
+/// Frozen operands (requiresGrad false, e.g. base weights under LoRA) get no gradient computed.
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    precondition(weight.rank == 2, "linear: weight must be [in, out], got \(weight.shape)")
+    let inF = weight.shape[0], outF = weight.shape[1]
+    precondition(x.shape.last == inF, "linear: input \(x.shape) does not end in \(inF) features (weight \(weight.shape))")
+    if let bias { bias.expectShape([outF], "linear bias") }
+    let rows = x.count / max(inF, 1)
+    let outShape = Array(x.shape.dropLast()) + [outF]
+    let out = inF > 0 || bias != nil ? Tensor(uninitialized: outShape) : Tensor(zeros: outShape)
+    if let bias {
+        for r in 0..<rows { (out.data + r * outF).update(from: bias.data, count: outF) }
+    }
+    let precision = ComputeSettings.precision
+    matmul(x.data, weight.data, out.data, m: rows, n: outF, k: inF, accumulate: bias != nil, precision: precision)
+    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    guard GradMode.isEnabled, inputs.contains(where: { $0.tracksGradient }) else { return out }
+    // Keep only what the wanted gradients need: x for dW, W for dx (a frozen W under LoRA drops x).
+    let sx = weight.tracksGradient ? x.detached() : nil, sw = x.tracksGradient ? weight.detached() : nil
+    return out.recorded("linear", inputs: inputs) { g, inputs in
+        // dx [rows, in] += dy [rows, out] · Wᵀ
+        if let dx = inputs[0]?.gradBuffer(), let sw {
+            matmul(g.data, sw.data, dx.data, m: rows, n: inF, k: outF, transB: true, accumulate: true, precision: precision)
+        }
+        // dW [in, out] += xᵀ · dy
+        if let dw = inputs[1]?.gradBuffer(), let sx {
+            matmul(sx.data, g.data, dw.data, m: inF, n: outF, k: rows, transA: true, accumulate: true, precision: precision)
+        }
+        // db [out] += Σ_rows dy
+        if inputs.count > 2, let db = inputs[2]?.gradBuffer() {
+            AddKernel.sumRows(into: db.data, g.data, rows: rows, cols: outF)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Testing
+@testable import TensorCore
+
+@Suite struct AutogradTests {
+    @Test func backwardAccumulatesAcrossPasses() {
+        let w = Tensor(shape: [3], values: [1, 2, 3], requiresGrad: true)
+        let x = Tensor(shape: [3], values: [4, 5, 6])
+        sum(w * x).backward()
+        #expect(w.grad!.toArray() == [4, 5, 6])
+        sum(w * x).backward()
+        #expect(w.grad!.toArray() == [8, 10, 12])
+        w.zeroGrad()
+        sum(scale(w, 2)).backward()
+        #expect(w.grad!.toArray() == [2, 2, 2])
+    }
+
+    @Test func sharedInputsSumTheirGradients() {
+        let a = Tensor(shape: [2], values: [3, -1], requiresGrad: true)
+        let y = a * a + a          // dy/da = 2a + 1
+        sum(y).backward()
+        #expect(a.grad!.toArray() == [7, -1])
+    }
+
+    @Test func withoutGradientsRecordsNothing() {
+        let w = Tensor(shape: [2, 2], values: [1, 2, 3, 4], requiresGrad: true)
+        let y = withoutGradients { gelu(linear(Tensor(shape: [1, 2], values: [1, 1]), weight: w)) }
+        #expect(y.node == nil && !y.requiresGrad)
+        #expect(GradMode.isEnabled)
+    }
+
+    @Test func backwardFreesSavedActivations() {
+        var r = TestRandom(1)
+        let w = r.tensor([4, 4], requiresGrad: true)
+        weak var savedStorage: TensorStorage?
+        var loss: Tensor?
+        do {
+            let h = gelu(linear(r.tensor([3, 4]), weight: w))
+            savedStorage = h.storage
+            loss = sum(h * h)       // mul saves h
+        }
+        #expect(savedStorage != nil) // kept alive by the graph
+        loss!.backward()
+        #expect(savedStorage == nil) // released by backward
+        #expect(w.grad != nil)
+    }
+
+    @Test func unusedIntermediatesAreNotRetained() {
+        // The graph holds what backward needs, not every input: an add keeps neither operand.
+        var r = TestRandom(2)
+        let w = r.tensor([5], requiresGrad: true)
+        weak var tmpStorage: TensorStorage?
+        var out: Tensor?
+        do {
+            let tmp = scale(w, 3)
+            tmpStorage = tmp.storage
+            out = tmp + w
+        }
+        #expect(tmpStorage == nil)
+        out!.backward(gradient: Tensor(shape: [5], repeating: 1))
+        #expect(w.grad!.toArray() == [Float](repeating: 4, count: 5))
+    }
+
+    @Test func precisionSettingIsScoped() {
+        #expect(ComputeSettings.precision == .fp32)
+        withPrecision(.bf16) { #expect(ComputeSettings.precision == .bf16) }
+        #expect(ComputeSettings.precision == .fp32)
+    }
+}
