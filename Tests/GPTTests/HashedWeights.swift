@@ -5,7 +5,9 @@ import TensorCore
 /// The weights `Tests/Fixtures/generate_gpt_parity.py` builds: every element from a splitmix64 hash of
 /// (parameter index, element index), so both sides construct identical models without committing weights.
 enum HashedWeights {
-    static func make(_ config: GPTConfig) throws -> GPTWeights {
+    /// `gain` multiplies the spread of the non-norm weights: generation tests use a large gain so a random model
+    /// produces varied, decisive continuations instead of repeating one token.
+    static func make(_ config: GPTConfig, gain: Double = 1) throws -> GPTWeights {
         var tensors: [String: Tensor] = [:]
         for (k, entry) in ParameterLayout(config: config).entries.enumerated() {
             let name = entry.name
@@ -13,9 +15,9 @@ enum HashedWeights {
             if name.contains(".ln_") || name.hasPrefix("ln_f") {
                 (center, scale) = name.hasSuffix("weight") ? (1.0, 0.1) : (0.0, 0.1)
             } else if name.hasSuffix("bias") {
-                (center, scale) = (0.0, 0.02)
+                (center, scale) = (0.0, 0.02 * gain)
             } else {
-                (center, scale) = (0.0, 0.05)
+                (center, scale) = (0.0, 0.05 * gain)
             }
             let t = Tensor(zeros: entry.shape)
             let base = UInt64(k + 1) &* 0x9E37_79B9_7F4A_7C15
