@@ -35,6 +35,20 @@ import Testing
         #expect(maxRelativeError(logits.grad!.toArray(), f.grad) < 1e-6)
     }
 
+    @Test func gradientAccumulatesWhetherOrNotABufferExists() throws {
+        // Backward hands its buffer over as the gradient when there is none, and adds otherwise.
+        let f = try Self.fixture()
+        let logits = Tensor(shape: [f.rows, f.vocab], values: f.logits, requiresGrad: true)
+        crossEntropy(logits, targets: f.targets).backward()
+        crossEntropy(logits, targets: f.targets).backward()
+        #expect(maxRelativeError(logits.grad!.toArray(), f.grad.map { 2 * $0 }) < 1e-6)
+        // Non-leaf logits read by two consumers: the cross-entropy and a plain sum.
+        let x = Tensor(shape: [f.rows, f.vocab], values: f.logits, requiresGrad: true)
+        let y = scale(x, 1)
+        (crossEntropy(y, targets: f.targets) + sum(y)).backward()
+        #expect(maxRelativeError(x.grad!.toArray(), f.grad.map { $0 + 1 }) < 1e-6)
+    }
+
     @Test func allIgnoredGivesZeroLossAndZeroGradient() throws {
         // PyTorch: NaN loss, zero gradient (recorded in the fixture). Finch: 0 and zero gradient.
         let f = try Self.fixture()

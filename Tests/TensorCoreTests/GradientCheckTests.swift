@@ -119,6 +119,19 @@ import Testing
         }
     }
 
+    @Test func causalSelfAttentionWithDropout() {
+        var r = TestRandom(15)
+        let (b, t, c, h) = (2, 6, 6, 3)
+        let rng = RNG(seed: 8).fork(1)
+        let mask = doubles(withoutGradients {
+            TensorCore.dropout(Tensor(shape: [b * h * t * t], repeating: 1), probability: 0.2, rng: rng)
+        })
+        #expect(mask.contains(0))
+        checkGradients([r.tensor([b, t, 3 * c], requiresGrad: true)]) {
+            TensorCore.causalSelfAttention($0[0], heads: h, dropout: 0.2, rng: rng)
+        } reference: { AttentionReference.forward($0[0], B: b, T: t, C: c, heads: h, weightScale: mask) }
+    }
+
     @Test func crossEntropyWithIgnoredTargets() {
         var r = TestRandom(12)
         let targets: [Int32] = [2, -100, 0, 6, -100]

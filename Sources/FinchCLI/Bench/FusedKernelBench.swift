@@ -1,3 +1,4 @@
+import CDNNL
 import Foundation
 import TensorCore
 
@@ -13,7 +14,8 @@ struct FusedKernelBenchShape {
 /// `{"bench":"layernorm"|"gelu"|"attention"|"cross_entropy","ms_forward":…,"ms_backward":…}`.
 /// Each figure is the median of `repeats` runs after one warm-up run. Attention includes its four
 /// batched matrix products (through `matmul`, so it reflects whichever matmul backend is built in).
-/// Cross-entropy is timed as training runs it: forward writes the probabilities backward reads.
+/// Cross-entropy is timed as training runs it: forward writes the probabilities, backward turns
+/// them into the logits' gradient in place (an untimed forward precedes each timed backward).
 /// Kernels use `Parallel.threads` workers (1 unless `FINCH_KERNEL_THREADS` says otherwise).
 func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedKernelBenchShape()) -> [String] {
     var random = RNG(seed: 2024)
@@ -23,9 +25,9 @@ func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedK
         return p
     }
     var lines: [String] = []
-    func record(_ name: String, forward: () -> Void, backward: () -> Void) {
+    func record(_ name: String, forward: () -> Void, beforeBackward: () -> Void = {}, backward: () -> Void) {
         let f = medianMilliseconds(repeats: repeats, forward)
-        let b = medianMilliseconds(repeats: repeats, backward)
+        let b = medianMilliseconds(repeats: repeats, setup: beforeBackward, backward)
         lines.append(#"{"bench":"\#(name)","ms_forward":\#(rounded(f)),"ms_backward":\#(rounded(b))}"#)
     }
 
@@ -65,38 +67,87 @@ func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedK
     // cross-entropy: logits [N, V], every 5th target ignored as in a padded batch
     do {
         let n = s.rows, v = s.vocab
-        let logits = filled(n * v, scale: 3), dlogits = filled(n * v), losses = filled(n), lse = filled(n)
+        let logits = filled(n * v, scale: 3), losses = filled(n), lse = filled(n)
         let probabilities = filled(n * v)
         var targets = (0..<n).map { Int32(truncatingIfNeeded: $0 * 7919 % v) }
         for i in stride(from: 4, to: n, by: 5) { targets[i] = CrossEntropyKernel.ignoreIndex }
-        defer { [logits, dlogits, losses, lse, probabilities].forEach { $0.deallocate() } }
+        defer { [logits, losses, lse, probabilities].forEach { $0.deallocate() } }
         targets.withUnsafeBufferPointer { tp in
             let t = tp.baseAddress!
             var count = 0
-            record("cross_entropy", forward: {
+            let forward = {
                 count = CrossEntropyKernel.forward(losses: losses, logSumExp: lse, probabilities: probabilities,
                                                    logits: logits, targets: t, rows: n, vocab: v).count
-            }, backward: {
-                CrossEntropyKernel.backward(dlogits: dlogits, probabilities: probabilities, targets: t,
-                                            dloss: 1, count: count, rows: n, vocab: v)
+            }
+            // Backward consumes forward's probabilities in place, so each timed backward gets a fresh forward.
+            record("cross_entropy", forward: forward, beforeBackward: forward, backward: {
+                CrossEntropyKernel.gradientInPlace(probabilities: probabilities, targets: t, dloss: 1, count: count,
+                                                   rows: n, vocab: v)
             })
         }
     }
     return lines
 }
 
-/// Median wall time of `body` in milliseconds over `repeats` runs, after one unmeasured warm-up.
-private func medianMilliseconds(repeats: Int, _ body: () -> Void) -> Double {
+/// The threading interplay behind `Parallel.threads`: a oneDNN sgemm (GNU OpenMP, whose idle
+/// workers spin after the region unless `OMP_WAIT_POLICY=passive` was in the environment at start)
+/// immediately followed by GELU forward+backward at [544, 3072], as in a training step, for 1 and 2
+/// kernel threads. One line per setting:
+/// `{"bench":"kernel_threads","threads":…,"omp_wait_policy":"…","ms_sgemm":…,"ms_gelu":…,"ms_total":…}`
+/// (medians over `repeats`, after one warm-up).
+func fusedKernelThreadingBenchmarks(repeats: Int) -> [String] {
+    let m = 544, n = 3072, k = 768
+    var random = RNG(seed: 7)
+    let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k), b = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
+    let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n), out = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+    let dx = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+    defer { [a, b, c, out, dx].forEach { $0.deallocate() } }
+    for i in 0..<(m * k) { a[i] = random.normal() * 0.05 }
+    for i in 0..<(k * n) { b[i] = random.normal() * 0.05 }
+    dx.initialize(repeating: 0, count: m * n)
+    let policy = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"] ?? "default"
+    var lines: [String] = []
+    for threads in [1, 2] {
+        Parallel.with(threads: threads) {
+            var gemm: [Double] = [], gelu: [Double] = [], total: [Double] = []
+            for i in 0...max(1, repeats) {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                // 78 = "N": no transpose.
+                _ = dnnl_sgemm(78, 78, Int64(m), Int64(n), Int64(k), 1, a, Int64(k), b, Int64(n), 0, c, Int64(n))
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                GELUKernel.forward(out: out, inp: c, count: m * n)
+                GELUKernel.backward(dinp: dx, inp: c, dout: out, count: m * n)
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                if i == 0 { continue }
+                gemm.append(Double(t1 - t0) / 1e6)
+                gelu.append(Double(t2 - t1) / 1e6)
+                total.append(Double(t2 - t0) / 1e6)
+            }
+            lines.append(#"{"bench":"kernel_threads","threads":\#(threads),"omp_wait_policy":"\#(policy)","ms_sgemm":\#(rounded(median(gemm))),"ms_gelu":\#(rounded(median(gelu))),"ms_total":\#(rounded(median(total)))}"#)
+        }
+    }
+    return lines
+}
+
+/// Median wall time of `body` in milliseconds over `repeats` runs, after one unmeasured warm-up;
+/// `setup` runs untimed before each run.
+private func medianMilliseconds(repeats: Int, setup: () -> Void = {}, _ body: () -> Void) -> Double {
+    setup()
     body()
     var times: [Double] = []
     for _ in 0..<max(1, repeats) {
+        setup()
         let start = DispatchTime.now().uptimeNanoseconds
         body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
-    times.sort()
-    let mid = times.count / 2
-    return times.count % 2 == 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2
+    return median(times)
+}
+
+private func median(_ values: [Double]) -> Double {
+    let v = values.sorted()
+    let mid = v.count / 2
+    return v.count % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2
 }
 
 private func rounded(_ ms: Double) -> String { String(format: "%.3f", ms) }

@@ -51,6 +51,21 @@ final class GradNode {
         return g
     }
 
+    /// Adds `gradient` (same shape) to this node's gradient, taking the tensor itself as the buffer
+    /// when there is none yet: an op that computed a whole fresh gradient hands it over without a
+    /// second allocation and pass. The caller must not use `gradient` afterwards.
+    func accumulate(taking gradient: Tensor) {
+        precondition(gradient.shape == shape, "gradient shape \(gradient.shape) for a \(op) of shape \(shape)")
+        if isLeaf {
+            guard let leaf else { return }
+            if let g = leaf.grad { AddKernel.accumulate(g.data, gradient.data, g.count) } else { leaf.grad = gradient }
+        } else if let pending {
+            AddKernel.accumulate(pending.data, gradient.data, pending.count)
+        } else {
+            pending = gradient
+        }
+    }
+
     func release() {
         pending = nil
         backwardStep = nil

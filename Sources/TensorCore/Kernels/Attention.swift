@@ -46,10 +46,12 @@ public enum AttentionKernel {
     }
 
     /// qkv [B, T, 3C] -> out [B, T, C], att [B, H, T, T] (softmax output, zeros above the diagonal).
+    /// `dropout` (probability, stream) drops attention weights after the softmax, as GPT-2's
+    /// attn_pdrop; att keeps the undropped weights and backward regenerates the mask from the stream.
     public static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
                                qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, heads H: Int,
-                               precision: Precision = .fp32) {
-        let hs = C / H, n = B * H * T * hs
+                               precision: Precision = .fp32, dropout: (probability: Float, rng: RNG)? = nil) {
+        let hs = C / H, n = B * H * T * hs, nAtt = B * H * T * T
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * n)
         defer { scratch.deallocate() }
         let q = scratch, k = scratch + n, v = scratch + 2 * n, y = scratch + 3 * n
@@ -68,15 +70,23 @@ public enum AttentionKernel {
                 for j in (t + 1)..<T { a[j] = 0 }
             }
         }
-        // y[bh] = att[bh] · v[bh]   [T, T] x [T, hs]
-        matmul(att, v, y, m: T, n: hs, k: T, batch: B * H, precision: precision)
+        // y[bh] = drop(att[bh]) · v[bh]   [T, T] x [T, hs]
+        if let dropout {
+            let dropped = UnsafeMutablePointer<Float>.allocate(capacity: nAtt)
+            defer { dropped.deallocate() }
+            DropoutKernel.forward(out: dropped, inp: att, count: nAtt, probability: dropout.probability, rng: dropout.rng)
+            matmul(dropped, v, y, m: T, n: hs, k: T, batch: B * H, precision: precision)
+        } else {
+            matmul(att, v, y, m: T, n: hs, k: T, batch: B * H, precision: precision)
+        }
         merge(y, into: out, width: C, offset: 0, B: B, T: T, C: C, H: H, accumulate: false)
     }
 
     /// dout [B, T, C] -> dqkv [B, T, 3C] +=, given the forward's qkv and att.
     public static func backward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                 qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
-                                B: Int, T: Int, C: Int, heads H: Int, precision: Precision = .fp32) {
+                                B: Int, T: Int, C: Int, heads H: Int, precision: Precision = .fp32,
+                                dropout: (probability: Float, rng: RNG)? = nil) {
         let hs = C / H, n = B * H * T * hs, nAtt = B * H * T * T
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 7 * n + nAtt)
         defer { scratch.deallocate() }
@@ -91,8 +101,19 @@ public enum AttentionKernel {
             }
         }
         // datt = dy · vᵀ   [T, hs] x [hs, T];   dv = attᵀ · dy   [T, T]ᵀ x [T, hs]
-        matmul(dy, v, datt, m: T, n: T, k: hs, transB: true, batch: B * H, precision: precision)
-        matmul(att, dy, dv, m: T, n: hs, k: T, transA: true, batch: B * H, precision: precision)
+        if let dropout {
+            // With dropout the product used drop(att): dv from it, and datt goes back through the mask.
+            let work = UnsafeMutablePointer<Float>.allocate(capacity: nAtt)
+            defer { work.deallocate() }
+            DropoutKernel.forward(out: work, inp: att, count: nAtt, probability: dropout.probability, rng: dropout.rng)
+            matmul(work, dy, dv, m: T, n: hs, k: T, transA: true, batch: B * H, precision: precision)
+            matmul(dy, v, work, m: T, n: T, k: hs, transB: true, batch: B * H, precision: precision)
+            datt.update(repeating: 0, count: nAtt)
+            DropoutKernel.backward(dinp: datt, dout: work, count: nAtt, probability: dropout.probability, rng: dropout.rng)
+        } else {
+            matmul(dy, v, datt, m: T, n: T, k: hs, transB: true, batch: B * H, precision: precision)
+            matmul(att, dy, dv, m: T, n: hs, k: T, transA: true, batch: B * H, precision: precision)
+        }
         // Softmax backward, with the 1/√hs of the scores folded in: dpre = att·(datt - Σ att·datt)/√hs.
         // Masked entries have att = 0, so they get 0.
         let scale = 1 / Float(hs).squareRoot()
@@ -114,8 +135,10 @@ public enum AttentionKernel {
 }
 
 public enum AttentionReference {
-    /// qkv [B, T, 3C] -> out [B, T, C], naive loops in Double.
-    public static func forward(_ qkv: [Double], B: Int, T: Int, C: Int, heads H: Int) -> [Double] {
+    /// qkv [B, T, 3C] -> out [B, T, C], naive loops in Double. `weightScale` [B, H, T, T], when given,
+    /// multiplies the softmax weights (a dropout mask already scaled by 1/(1-p)).
+    public static func forward(_ qkv: [Double], B: Int, T: Int, C: Int, heads H: Int,
+                               weightScale: [Double]? = nil) -> [Double] {
         let hs = C / H
         var out = [Double](repeating: 0, count: B * T * C)
         for b in 0..<B {
@@ -134,7 +157,8 @@ public enum AttentionReference {
                     let z = e.reduce(0, +)
                     for j in 0...t {
                         let vo = (b * T + j) * 3 * C + 2 * C + h * hs
-                        for d in 0..<hs { out[(b * T + t) * C + h * hs + d] += e[j] / z * qkv[vo + d] }
+                        let w = e[j] / z * (weightScale?[((b * H + h) * T + t) * T + j] ?? 1)
+                        for d in 0..<hs { out[(b * T + t) * C + h * hs + d] += w * qkv[vo + d] }
                     }
                 }
             }

@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Fused: when training, the forward pass writes the softmax probabilities into a buffer the caller
 /// keeps instead of the logits, so exp runs once per logit (it is most of this kernel's cost at a
-/// 50257-word vocabulary) and backward is a single multiply-add pass. Memory is unchanged: the
-/// buffer replaces the saved logits. In evaluation no buffer is passed and nothing is kept.
+/// 50257-word vocabulary) and backward turns that buffer, in place, into the logits' gradient (one
+/// pass, no new [N, V] allocation). Memory is unchanged: the buffer replaces the saved logits. In
+/// evaluation no buffer is passed and nothing is kept.
 ///
 /// All targets ignored: loss 0 and gradient 0. PyTorch returns a NaN loss there (0/0) with a zero
 /// gradient; Finch returns 0 so that a batch made only of padding cannot turn logged or accumulated
@@ -56,17 +57,18 @@ public enum CrossEntropyKernel {
         return (count == 0 ? 0 : Float(total / Double(count)), count)
     }
 
-    /// dloss (gradient of the mean loss), probabilities [N, V] from forward ->
-    /// dlogits [N, V] += (probabilities - onehot(target)) · dloss / count on non-ignored rows.
-    public static func backward(dlogits: UnsafeMutablePointer<Float>, probabilities: UnsafePointer<Float>,
-                                targets: UnsafePointer<Int32>, dloss: Float, count: Int, rows N: Int, vocab V: Int) {
-        guard count > 0 else { return }
-        let scale = dloss / Float(count)
-        Parallel.forRanges(N, costPerItem: 2 * V) { r in
-            for i in r where targets[i] != ignoreIndex {
-                let p = probabilities + i * V, dx = dlogits + i * V
-                for j in 0..<V { dx[j] += p[j] * scale }
-                dx[Int(targets[i])] -= scale
+    /// In place: probabilities [N, V] from forward become the gradient of the mean loss times dloss,
+    /// (probabilities - onehot(target)) · dloss / count, ignored rows all zero (and all rows zero when
+    /// count is 0). Lets the op hand the buffer over as the logits' gradient without another [N, V].
+    public static func gradientInPlace(probabilities: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
+                                       dloss: Float, count: Int, rows N: Int, vocab V: Int) {
+        let scale = count > 0 ? dloss / Float(count) : 0
+        Parallel.forRanges(N, costPerItem: V) { r in
+            for i in r {
+                let p = probabilities + i * V
+                if targets[i] == ignoreIndex || count == 0 { p.update(repeating: 0, count: V); continue }
+                for j in 0..<V { p[j] *= scale }
+                p[Int(targets[i])] -= scale
             }
         }
     }

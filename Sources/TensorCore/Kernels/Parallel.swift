@@ -5,9 +5,19 @@ import Foundation
 /// Kernels split work into contiguous ranges of independent items (rows, columns, heads) and never
 /// reduce across ranges, so results are bit-identical for any thread count.
 ///
-/// Default: 1 thread (see `threads`). Measured with `finch bench kernels` on the 2-core machine —
-/// the figures and the reasoning are in `FusedKernelBench.swift` and in the report of the tensor core
-/// issue. Override with the environment variable `FINCH_KERNEL_THREADS` or by setting `threads`.
+/// Default: 1 thread. Why (measured with the release build, GPT-2 small shapes, on the 2-core
+/// Sapphire Rapids machine while other builds kept its load average near 5.5, so figures are rough):
+/// - kernels alone, 2 threads vs 1: GELU forward 15.3 -> 10.8 ms, cross-entropy forward
+///   106 -> 67 ms, layer norm unchanged (too small to split);
+/// - a oneDNN sgemm (GNU OpenMP, default spinning wait policy) followed at once by GELU
+///   forward+backward, as in a training step: 2 threads were 1.6–2.1x slower in one run
+///   (69 -> 110 ms, 66 -> 141 ms) and 1.03–1.16x faster in the next; with OMP_WAIT_POLICY=passive
+///   2 threads were 1.06–1.3x faster.
+/// One thread cannot fight OpenMP's spinning workers for the second core, the fused kernels are a
+/// small share of a step, and the worst case above is bad, so 1 is the safe default until a quiet
+/// machine with the oneDNN matmul in place says otherwise (`fusedKernelThreadingBenchmarks` in
+/// `finch bench` re-runs that measurement). Override with the environment variable
+/// `FINCH_KERNEL_THREADS` or by setting `threads` at start-up.
 public enum Parallel {
     /// Worker count for element-wise kernels. Setting it is not synchronised: do it at start-up.
     nonisolated(unsafe) public static var threads: Int = {

@@ -1,20 +1,25 @@
 /// Causal multi-head self-attention over c_attn's output: qkv [B, T, 3C] -> [B, T, C] with
 /// `heads` heads (see `AttentionKernel` for the mask and padding). Saves qkv (a view) and the
 /// attention weights [B, H, T, T]. Matrix products use `ComputeSettings.precision`.
-public func causalSelfAttention(_ qkv: Tensor, heads: Int) -> Tensor {
+/// `dropout` > 0 drops attention weights after the softmax (GPT-2's attn_pdrop, Raschka's
+/// drop_rate inside MultiHeadAttention) with a mask drawn from `rng`; it must then be given.
+public func causalSelfAttention(_ qkv: Tensor, heads: Int, dropout p: Float = 0, rng: RNG? = nil) -> Tensor {
+    precondition(p >= 0 && p < 1, "attention dropout \(p) must be in [0, 1)")
+    precondition(p == 0 || rng != nil, "attention dropout needs an RNG stream")
+    let drop: (probability: Float, rng: RNG)? = p > 0 ? (p, rng!) : nil
     precondition(qkv.rank == 3 && qkv.shape[2] % 3 == 0, "causalSelfAttention: qkv must be [B, T, 3C], got \(qkv.shape)")
     let B = qkv.shape[0], T = qkv.shape[1], C = qkv.shape[2] / 3
     precondition(heads > 0 && C % heads == 0, "causalSelfAttention: \(C) channels do not split into \(heads) heads")
     let out = Tensor(uninitialized: [B, T, C])
     let att = Tensor(uninitialized: [B, heads, T, T])
     let precision = ComputeSettings.precision
-    AttentionKernel.forward(out: out.data, att: att.data, qkv: qkv.data, B: B, T: T, C: C, heads: heads, precision: precision)
+    AttentionKernel.forward(out: out.data, att: att.data, qkv: qkv.data, B: B, T: T, C: C, heads: heads, precision: precision, dropout: drop)
     guard Tensor.needsGraph(qkv) else { return out }
     let sq = qkv.detached()
     return out.recorded("causalSelfAttention", inputs: [qkv]) { g, inputs in
         guard let dq = inputs[0]?.gradBuffer() else { return }
         AttentionKernel.backward(dqkv: dq.data, dout: g.data, qkv: sq.data, att: att.data,
-                                 B: B, T: T, C: C, heads: heads, precision: precision)
+                                 B: B, T: T, C: C, heads: heads, precision: precision, dropout: drop)
     }
 }
 

@@ -9,6 +9,7 @@ public func crossEntropy(_ logits: Tensor, targets: [Int32]) -> Tensor {
     let losses = Tensor(zeros: [N])
     let training = Tensor.needsGraph(logits)
     let probabilities = training ? Tensor(uninitialized: [N, V]) : nil
+    let logitsShape = logits.shape
     let (mean, count) = targets.withUnsafeBufferPointer { t in
         CrossEntropyKernel.forward(losses: losses.data, logSumExp: lse.data, probabilities: probabilities?.data,
                                    logits: logits.data, targets: t.baseAddress!, rows: N, vocab: V)
@@ -16,11 +17,14 @@ public func crossEntropy(_ logits: Tensor, targets: [Int32]) -> Tensor {
     let out = Tensor(shape: [], values: [mean])
     guard let probabilities else { return out }
     return out.recorded("crossEntropy", inputs: [logits]) { g, inputs in
-        guard let dl = inputs[0]?.gradBuffer() else { return }
+        guard let target = inputs[0] else { return }
+        // The probabilities become the logits' gradient in place; no second [N, V] buffer.
+        let gradient = Tensor(viewing: probabilities, as: logitsShape)
         targets.withUnsafeBufferPointer { t in
-            CrossEntropyKernel.backward(dlogits: dl.data, probabilities: probabilities.data, targets: t.baseAddress!,
-                                        dloss: g.data[0], count: count, rows: N, vocab: V)
+            CrossEntropyKernel.gradientInPlace(probabilities: gradient.data, targets: t.baseAddress!,
+                                               dloss: g.data[0], count: count, rows: N, vocab: V)
         }
+        target.accumulate(taking: gradient)
     }
 }
 
