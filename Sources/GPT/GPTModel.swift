@@ -39,18 +39,27 @@ public final class GPTModel: @unchecked Sendable {
         precondition(T <= config.context, "sequence of \(T) tokens exceeds the context of \(config.context)")
         let c = config
         let p = c.dropout
+        let training = dropout != nil && p > 0
+        // Every dropout site draws from its own fork, numbered in execution order.
         var site: UInt64 = 0
-        func drop(_ t: Tensor) -> Tensor {
-            guard let dropout, p > 0 else { return t }
+        func stream() -> RNG? {
+            guard training, let dropout else { return nil }
             site += 1
-            return TensorCore.dropout(t, probability: p, rng: dropout.fork(site))
+            return dropout.fork(site)
+        }
+        func drop(_ t: Tensor) -> Tensor {
+            guard let rng = stream() else { return t }
+            return TensorCore.dropout(t, probability: p, rng: rng)
         }
         let positions = (0..<Int32(T)).map { $0 }
         // x [B, T, C] = wte[ids] + wpe[0..<T] (broadcast over the batch)
         var x = drop(add(embedding(weights["wte.weight"], ids: ids, shape: [B, T]),
                          embedding(weights["wpe.weight"], ids: positions, shape: [T])))
         for i in 0..<c.layers {
-            x = block(i, x, attention: { qkv in causalSelfAttention(qkv, heads: c.heads) }, drop: drop)
+            x = block(i, x, attention: { qkv in
+                let rng = stream()
+                return causalSelfAttention(qkv, heads: c.heads, dropout: rng == nil ? 0 : p, rng: rng)
+            }, drop: drop)
         }
         return layerNorm(x, weight: weights["ln_f.weight"], bias: weights["ln_f.bias"])
     }
