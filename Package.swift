@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "finch", targets: ["FinchCLI"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "GPT", targets: ["GPT"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,18 +19,20 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "TensorCore", dependencies: ["CDNNL"], swiftSettings: fastMath),
+        .target(name: "GPT", dependencies: ["TensorCore"], swiftSettings: fastMath),
+        .target(
+            name: "Stages",
+            dependencies: ["TensorCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: fastMath),
         .executableTarget(
             name: "FinchCLI",
             dependencies: [
                 "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .target(
-            name: "Stages",
-            dependencies: ["TensorCore", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: fastMath),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "GPTTests", dependencies: ["GPT", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

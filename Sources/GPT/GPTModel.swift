@@ -1,0 +1,87 @@
+import TensorCore
+
+/// GPT-2 on the tensor core: pre-norm transformer blocks, fused causal attention, GELU MLP, final layer norm
+/// and the output head tied to the token embedding.
+public final class GPTModel: @unchecked Sendable {
+    public let weights: GPTWeights
+    public var config: GPTConfig { weights.config }
+    /// Low-rank adapters, when fine-tuning with LoRA; their products are added to the adapted projections.
+    public private(set) var lora: LoRA?
+
+    public init(weights: GPTWeights) { self.weights = weights }
+
+    /// Adds LoRA adapters and freezes every base weight, so only adapters train.
+    public func attach(_ lora: LoRA) {
+        self.lora = lora
+        for (_, t) in weights.named { t.requiresGrad = false }
+    }
+
+    /// The tensors an optimizer should update: the adapters under LoRA, otherwise every weight.
+    public var trainableParameters: [(String, Tensor)] { lora?.named ?? weights.named }
+
+    /// Logits [B, T, V] for `ids` [B, T] (row-major). `dropout` gives the stream for dropout masks during
+    /// training; nil (evaluation, generation) applies none.
+    public func logits(ids: [Int32], batch B: Int, length T: Int, dropout: RNG? = nil) -> Tensor {
+        let x = hiddenStates(ids: ids, batch: B, length: T, dropout: dropout)
+        // Tied head: logits [B, T, V] = x [B, T, C] · wteᵀ
+        return matmul(x, weights["wte.weight"], transposeB: true)
+    }
+
+    /// Mean cross-entropy over the batch's counted targets (-100 ignored), shape [].
+    public func loss(_ batch: TokenBatch, dropout: RNG? = nil) -> Tensor {
+        let l = logits(ids: batch.inputs, batch: batch.rows, length: batch.length, dropout: dropout)
+        return crossEntropy(l, targets: batch.targets)
+    }
+
+    /// Final-layer-normed hidden states [B, T, C].
+    func hiddenStates(ids: [Int32], batch B: Int, length T: Int, dropout: RNG?) -> Tensor {
+        precondition(ids.count == B * T, "\(ids.count) ids for a [\(B), \(T)] batch")
+        precondition(T <= config.context, "sequence of \(T) tokens exceeds the context of \(config.context)")
+        let c = config
+        let p = c.dropout
+        let training = dropout != nil && p > 0
+        // Every dropout site draws from its own fork, numbered in execution order.
+        var site: UInt64 = 0
+        func stream() -> RNG? {
+            guard training, let dropout else { return nil }
+            site += 1
+            return dropout.fork(site)
+        }
+        func drop(_ t: Tensor) -> Tensor {
+            guard let rng = stream() else { return t }
+            return TensorCore.dropout(t, probability: p, rng: rng)
+        }
+        let positions = (0..<Int32(T)).map { $0 }
+        // x [B, T, C] = wte[ids] + wpe[0..<T] (broadcast over the batch)
+        var x = drop(add(embedding(weights["wte.weight"], ids: ids, shape: [B, T]),
+                         embedding(weights["wpe.weight"], ids: positions, shape: [T])))
+        for i in 0..<c.layers {
+            x = block(i, x, attention: { qkv in
+                let rng = stream()
+                return causalSelfAttention(qkv, heads: c.heads, dropout: rng == nil ? 0 : p, rng: rng)
+            }, drop: drop)
+        }
+        return layerNorm(x, weight: weights["ln_f.weight"], bias: weights["ln_f.bias"])
+    }
+
+    /// One transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)). `attention` maps qkv [B, T, 3C] to [B, T, C]
+    /// (full causal during training, KV-cached during generation).
+    func block(_ i: Int, _ x: Tensor, attention: (Tensor) -> Tensor, drop: (Tensor) -> Tensor) -> Tensor {
+        let w = weights, p = "h.\(i)."
+        let h1 = layerNorm(x, weight: w[p + "ln_1.weight"], bias: w[p + "ln_1.bias"])
+        let qkv = project(h1, p + "attn.c_attn")
+        let a = project(attention(qkv), p + "attn.c_proj")
+        let x1 = add(x, drop(a))
+        let h2 = layerNorm(x1, weight: w[p + "ln_2.weight"], bias: w[p + "ln_2.bias"])
+        let m = project(gelu(project(h2, p + "mlp.c_fc")), p + "mlp.c_proj")
+        return add(x1, drop(m))
+    }
+
+    /// Conv1D projection `name` (weight [in, out], optional bias), plus its LoRA update when adapted.
+    func project(_ x: Tensor, _ name: String) -> Tensor {
+        let bias = config.qkvBias || !name.hasSuffix("c_attn") ? weights[name + ".bias"] : nil
+        let y = linear(x, weight: weights[name + ".weight"], bias: bias)
+        guard let adapter = lora?.adapter(for: name) else { return y }
+        return add(y, adapter.delta(x))
+    }
+}
