@@ -49,14 +49,6 @@ enum DNNL {
         return md
     }
 
-    /// A memory descriptor whose layout the primitive chooses (`format_tag_any`).
-    static func anyLayoutDesc(dims: [Int], type: dnnl_data_type_t) -> dnnl_memory_desc_t {
-        var md = dnnl_memory_desc_t()
-        let d = dims.map(Int64.init)
-        check(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, type, dnnl_format_tag_any), "describing \(dims)")
-        return md
-    }
-
     /// A memory object over caller-owned data (no copy); destroy it with `dnnl_memory_destroy`.
     static func memory(_ md: UnsafePointer<dnnl_memory_desc_t>, _ pointer: UnsafeMutableRawPointer?) -> dnnl_memory_t {
         var m: dnnl_memory_t?
