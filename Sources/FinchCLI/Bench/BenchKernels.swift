@@ -6,6 +6,8 @@ struct KernelBenchSettings {
     var repetitions: Int
     var minTime: Double
     var precisions: [Precision]
+    /// Only cases whose description contains this text (e.g. "lm_head"); producers apply it to their own cases.
+    var filter: String?
 }
 
 /// A family of kernel benchmarks that prints its own JSON lines through `BenchOutput`.
@@ -33,6 +35,9 @@ struct BenchKernels: ParsableCommand {
     @Option(name: .long, help: "Precisions to measure where a kernel has several (repeatable): fp32, bf16.")
     var precision: [String] = Precision.allCases.map(\.rawValue)
 
+    @Option(name: .long, help: "Only cases whose role contains this text (e.g. lm_head, dW, attention).")
+    var filter: String?
+
     @Option(name: .long, help: "Timed repetitions per measurement; lines report medians.")
     var repetitions: Int = 5
 
@@ -52,7 +57,7 @@ struct BenchKernels: ParsableCommand {
     }
 
     func run() throws {
-        let settings = KernelBenchSettings(repetitions: repetitions, minTime: minTime, precisions: precision.compactMap(Precision.init(rawValue:)))
+        let settings = KernelBenchSettings(repetitions: repetitions, minTime: minTime, precisions: precision.compactMap(Precision.init(rawValue:)), filter: filter)
         for producer in Self.producers where only.isEmpty || only.contains(producer.name) {
             producer.run(settings)
         }

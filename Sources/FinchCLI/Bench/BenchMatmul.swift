@@ -4,6 +4,12 @@ import TensorCore
 /// Matrix products at GPT-2 small shapes (batch 8 × T 68 = 544 rows, width 768), each measured through
 /// Finch's `matmul(...)` and as a bare oneDNN primitive on the same shape, alternating repetition by
 /// repetition so that load from other processes hits both alike.
+///
+/// Line fields: `gflops` (Finch, median), `baseline_gflops` (bare primitive, median), `ratio` (their
+/// quotient), `impl`/`baseline_impl` (oneDNN implementation names), `threads` (OpenMP threads oneDNN
+/// uses), `omp_wait_policy` (as set in the environment); in bf16 also `finch_ms` (median time per call)
+/// and `convert_ms` (what rounding A and B to bf16 costs on its own), whose share of `finch_ms` is the
+/// price of converting fp32 operands on every call.
 struct MatmulBench: KernelBenchProducer {
     let name = "matmul"
 
@@ -29,6 +35,10 @@ struct MatmulBench: KernelBenchProducer {
         // Attention over batch 8 × 12 heads, T 68, head size 64.
         shapes.append(Shape(m: 68, k: 64, n: 68, transB: true, batch: 96, role: "attention Q·Kᵀ"))
         shapes.append(Shape(m: 68, k: 68, n: 64, batch: 96, role: "attention P·V"))
+        // Greedy generation with a KV cache multiplies one row at a time: per-call overhead shows here.
+        shapes.append(Shape(m: 1, k: 768, n: 2304, role: "generation attn.c_attn"))
+        shapes.append(Shape(m: 1, k: 768, n: 50257, role: "generation lm_head"))
+        shapes.append(Shape(m: 16, k: 16, n: 16, role: "tiny (call overhead)"))
         return shapes
     }()
 
@@ -36,7 +46,7 @@ struct MatmulBench: KernelBenchProducer {
         let threads = DNNLThreading.threadCount
         let waitPolicy = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"] ?? "default"
         for precision in settings.precisions {
-            for shape in Self.shapes {
+            for shape in Self.shapes where settings.filter.map({ shape.role.contains($0) }) ?? true {
                 measure(shape, precision: precision, settings: settings, threads: threads, waitPolicy: waitPolicy)
             }
         }
