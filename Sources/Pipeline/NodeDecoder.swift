@@ -19,6 +19,14 @@ final class DecodeSink {
         }
     }
 
+    var mappingCount: Int { order.count }
+
+    /// A decode that stopped early did not ask for every key: its mappings are not checked.
+    func forgetMappings(from index: Int) {
+        for k in order[index...] { mappings[k] = nil }
+        order.removeSubrange(index...)
+    }
+
     func query(_ node: YAMLNode, _ key: String) { mappings[id(node)]?.queried.insert(key) }
 
     func error(_ at: SourceLocation, _ message: String) { diagnostics.append(Diagnostic(at, message)) }

@@ -101,8 +101,13 @@ public struct PipelineLoader: Sendable {
             }
             let configNode = YAMLNode(.mapping(pairs), at: value.location)
             let before = sink.diagnostics.count
+            let mappingsBefore = sink.mappingCount
             let decoder = NodeDecoder(node: configNode, codingPath: [], sink: sink, owner: key.location)
-            guard let configuration = try? kind.decode(decoder), sink.diagnostics.count == before else { continue }
+            guard let configuration = try? kind.decode(decoder) else {
+                sink.forgetMappings(from: mappingsBefore)
+                continue
+            }
+            guard sink.diagnostics.count == before else { continue }
             for issue in configuration.validate() {
                 diagnostics.append(Diagnostic(Self.locate(issue.path, in: configNode, fallback: key.location), issue.message))
             }

@@ -62,8 +62,8 @@ public struct RunRecord: Codable, Sendable {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
-        return f.string(from: date).replacingOccurrences(of: ".", with: "-") + "-\(getpid())"
+        f.dateFormat = "yyyyMMdd-HHmmss-SSS"
+        return f.string(from: date) + "-\(getpid())"
     }
 
     func write(to store: ArtifactStore) throws {

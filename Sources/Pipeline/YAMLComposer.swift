@@ -10,9 +10,19 @@ public enum YAMLComposer {
     public static let maxDepth = 64
     public static let maxNodes = 200_000
 
-    private enum Frame {
-        case sequence(SourceLocation, [YAMLNode])
-        case mapping(SourceLocation, [(key: YAMLNode, value: YAMLNode)], pendingKey: YAMLNode?, seen: [String: SourceLocation])
+    /// A collection being composed. A class, so appending never copies the items gathered so far.
+    private final class Frame {
+        let location: SourceLocation
+        let isMapping: Bool
+        var items: [YAMLNode] = []
+        var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+        var pendingKey: YAMLNode?
+        var seen: [String: SourceLocation] = [:]
+
+        init(_ location: SourceLocation, mapping: Bool) {
+            self.location = location
+            isMapping = mapping
+        }
     }
 
     /// Returns the single document's root (nil for an empty stream), or every problem found.
@@ -44,33 +54,31 @@ public enum YAMLComposer {
         func fail(_ d: Diagnostic) -> SpecErrors { SpecErrors(diagnostics + [d]) }
 
         func add(_ node: YAMLNode) {
-            guard let top = stack.popLast() else { root = node; return }
-            switch top {
-            case .sequence(let l, var items):
-                items.append(node)
-                stack.append(.sequence(l, items))
-            case .mapping(let l, var pairs, let pending, var seen):
-                if let key = pending {
-                    pairs.append((key, node))
-                    stack.append(.mapping(l, pairs, pendingKey: nil, seen: seen))
-                    return
-                }
-                var key = node
-                if case .scalar(let name, _) = node.kind {
-                    if let first = seen[name] {
-                        let inStages = stack.count == 1 && { if case .mapping(_, _, let k, _) = stack[0] { return k?.scalar == "stages" }; return false }()
-                        diagnostics.append(Diagnostic(node.location, inStages
-                            ? "duplicate stage name '\(name)' (first defined at line \(first.line))"
-                            : "duplicate key '\(name)' (first given at line \(first.line))"))
-                    } else {
-                        seen[name] = node.location
-                    }
-                } else {
-                    diagnostics.append(Diagnostic(node.location, "mapping keys must be plain strings, not \(node.kindName)"))
-                    key = YAMLNode(.scalar("", plain: false), at: node.location)
-                }
-                stack.append(.mapping(l, pairs, pendingKey: key, seen: seen))
+            guard let top = stack.last else { root = node; return }
+            if !top.isMapping {
+                top.items.append(node)
+                return
             }
+            if let key = top.pendingKey {
+                top.pairs.append((key, node))
+                top.pendingKey = nil
+                return
+            }
+            var key = node
+            if case .scalar(let name, _) = node.kind {
+                if let first = top.seen[name] {
+                    let inStages = stack.count == 2 && stack[0].pendingKey?.scalar == "stages"
+                    diagnostics.append(Diagnostic(node.location, inStages
+                        ? "duplicate stage name '\(name)' (first defined at line \(first.line))"
+                        : "duplicate key '\(name)' (first given at line \(first.line))"))
+                } else {
+                    top.seen[name] = node.location
+                }
+            } else {
+                diagnostics.append(Diagnostic(node.location, "mapping keys must be plain strings, not \(node.kindName)"))
+                key = YAMLNode(.scalar("", plain: false), at: node.location)
+            }
+            top.pendingKey = key
         }
 
         func refuseAnchor(_ anchor: UnsafeMutablePointer<yaml_char_t>?, _ m: yaml_mark_t) {
@@ -121,12 +129,10 @@ public enum YAMLComposer {
                 if stack.count >= maxDepth {
                     throw fail(Diagnostic(loc(event.start_mark), "nesting deeper than \(maxDepth) levels; a pipeline file needs a handful"))
                 }
-                stack.append(isMap ? .mapping(loc(event.start_mark), [], pendingKey: nil, seen: [:]) : .sequence(loc(event.start_mark), []))
+                stack.append(Frame(loc(event.start_mark), mapping: isMap))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                switch stack.removeLast() {
-                case .sequence(let l, let items): add(YAMLNode(.sequence(items), at: l))
-                case .mapping(let l, let pairs, _, _): add(YAMLNode(.mapping(pairs), at: l))
-                }
+                let done = stack.removeLast()
+                add(YAMLNode(done.isMapping ? .mapping(done.pairs) : .sequence(done.items), at: done.location))
             default:
                 continue
             }
