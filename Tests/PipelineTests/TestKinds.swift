@@ -190,6 +190,7 @@ final class Scratch {
     var store: ArtifactStore { ArtifactStore(root: dir.appendingPathComponent(".finch")) }
 
     /// Stage names executed so far (in order), then clears the log.
+    @discardableResult
     func takeExecutions() -> [String] {
         let url = dir.appendingPathComponent("executions.log")
         let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
