@@ -49,15 +49,21 @@ public struct Diagnostic: Sendable, CustomStringConvertible {
 
     public var description: String {
         let src = location.source
-        let text = src.line(location.line)
         let column = location.column + src.columnOffset
+        // Very long lines (minified or hostile files) are quoted as a window around the column.
+        var scalars = Array(src.line(location.line).unicodeScalars)
+        var caretColumn = column
+        if scalars.count > 160 {
+            let start = max(0, min(column - 80, scalars.count - 160))
+            scalars = Array(scalars[start..<min(scalars.count, start + 160)])
+            caretColumn = column - start
+        }
         // The caret copies tabs from the quoted line so it lines up in any terminal.
         var caret = ""
-        for (i, ch) in text.unicodeScalars.enumerated() where i < column - 1 {
-            caret += ch == "\t" ? "\t" : " "
-        }
-        let pad = max(0, column - 1 - text.unicodeScalars.count)
-        caret += String(repeating: " ", count: pad) + "^"
+        for ch in scalars.prefix(max(0, caretColumn - 1)) { caret += ch == "\t" ? "\t" : " " }
+        caret += String(repeating: " ", count: max(0, caretColumn - 1 - scalars.count)) + "^"
+        var text = ""
+        text.unicodeScalars.append(contentsOf: scalars)
         return "\(src.name):\(location.line):\(column): error: \(message)\n    \(text)\n    \(caret)"
     }
 }

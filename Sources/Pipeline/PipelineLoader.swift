@@ -22,6 +22,11 @@ public struct PipelineLoader: Sendable {
     }
 
     public func load(bytes: [UInt8], file: URL, displayName: String, overrides: [String] = []) throws -> PipelineDefinition {
+        if bytes.count > YAMLComposer.maxBytes {
+            let empty = SourceText(name: displayName, text: "")
+            throw SpecErrors([Diagnostic(SourceLocation(source: empty, line: 1, column: 1),
+                                         "file is \(bytes.count) bytes; pipeline files are limited to \(YAMLComposer.maxBytes) bytes")])
+        }
         let source = SourceText(name: displayName, text: String(decoding: bytes, as: UTF8.self))
         let start = SourceLocation(source: source, line: 1, column: 1)
         guard var root = try YAMLComposer.compose(bytes, source: source) else {
