@@ -81,3 +81,16 @@ public final class ConsoleProgress: RunObserver, @unchecked Sendable {
         return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
     }
 }
+
+/// Discards progress; keeps messages (lock take-overs) for callers that want them.
+public final class QuietObserver: RunObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _messages: [String] = []
+    public init() {}
+    public var messages: [String] { lock.withLock { _messages } }
+    public func stageCached(_ name: String, kind: String) {}
+    public func stageStarted(_ name: String, kind: String) {}
+    public func stageProgress(_ name: String, _ progress: StageProgress) {}
+    public func stageFinished(_ name: String, status: String, seconds: Double, error: String?) {}
+    public func message(_ text: String) { lock.withLock { _messages.append(text) } }
+}
