@@ -8,7 +8,7 @@ import Foundation
 public enum YAMLComposer {
     public static let maxBytes = 1 << 20
     public static let maxDepth = 64
-    public static let maxNodes = 200_000
+    public static let maxNodes = 50_000
 
     /// A collection being composed. A class, so appending never copies the items gathered so far.
     private final class Frame {

@@ -111,7 +111,7 @@ while i + 1 < args.count {
 
 var registry = StageRegistry()
 registry.register(WriteKind())
-let progress = ConsoleProgress(live: false)
+let progress = ConsoleProgress()
 let cancel = CancellationFlag()
 cancel.installSignalHandlers { progress.message($0) }
 do {

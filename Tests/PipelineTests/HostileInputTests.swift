@@ -52,10 +52,16 @@ import Testing
     }
 
     @Test func binaryGarbage() {
-        var rng = SystemRandomNumberGenerator()
-        var bytes = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        // A fixed linear congruential stream, so the garbage is the same on every run.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var bytes = (0..<100_000).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
         bytes[0] = 0xFF  // certainly not UTF-8
         rejectQuickly(bytes, expect: "not UTF-8")
+        // Valid text followed by NUL bytes (a truncated binary file).
+        rejectQuickly(Array("name: x\nstages:\n".utf8) + [UInt8](repeating: 0, count: 1000), expect: "evil.yaml:3:1")
     }
 
     @Test func controlCharacters() {
