@@ -7,12 +7,13 @@ final class DecodeSink {
     private(set) var mappings: [String: (node: YAMLNode, path: [CodingKey], queried: Set<String>)] = [:]
     private var order: [String] = []
 
-    private func id(_ n: YAMLNode) -> String {
-        "\(ObjectIdentifier(n.location.source).hashValue):\(n.location.line):\(n.location.column)"
+    /// Position plus field path: mappings that `--set` creates share a position but not a path.
+    private func id(_ n: YAMLNode, _ path: [CodingKey]) -> String {
+        "\(ObjectIdentifier(n.location.source).hashValue):\(n.location.line):\(n.location.column):\(fieldPath(path))"
     }
 
     func visit(_ node: YAMLNode, path: [CodingKey]) {
-        let k = id(node)
+        let k = id(node, path)
         if mappings[k] == nil {
             mappings[k] = (node, path, [])
             order.append(k)
@@ -27,7 +28,7 @@ final class DecodeSink {
         order.removeSubrange(index...)
     }
 
-    func query(_ node: YAMLNode, _ key: String) { mappings[id(node)]?.queried.insert(key) }
+    func query(_ node: YAMLNode, path: [CodingKey], _ key: String) { mappings[id(node, path)]?.queried.insert(key) }
 
     func error(_ at: SourceLocation, _ message: String) { diagnostics.append(Diagnostic(at, message)) }
 
@@ -208,14 +209,14 @@ private struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     var codingPath: [CodingKey] { decoder.codingPath }
 
     private func lookup(_ key: Key) -> (key: YAMLNode, value: YAMLNode)? {
-        decoder.sink.query(decoder.node, key.stringValue)
+        decoder.sink.query(decoder.node, path: decoder.codingPath, key.stringValue)
         return decoder.node.pairs?.first { $0.key.scalar == key.stringValue }
     }
 
     var allKeys: [Key] {
         (decoder.node.pairs ?? []).compactMap { p in
             guard let s = p.key.scalar else { return nil }
-            decoder.sink.query(decoder.node, s)
+            decoder.sink.query(decoder.node, path: decoder.codingPath, s)
             return Key(stringValue: s)
         }
     }

@@ -69,3 +69,11 @@ public struct StageCancelled: LocalizedError {
     public init() {}
     public var errorDescription: String? { "interrupted" }
 }
+
+extension StageContext {
+    /// A path from the pipeline file, resolved: absolute paths stay, relative ones are taken from
+    /// the pipeline file's directory.
+    public func resolve(path: String) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : pipelineDirectory.appendingPathComponent(path).standardizedFileURL
+    }
+}

@@ -104,6 +104,10 @@ import Testing
         #expect(d.contains("\n    stages.tuned.optimizer.lr=abc\n                              ^"), "\(d)")
         let unknown = only(basePipeline, overrides: ["stages.tunedd.epochs=3"])
         #expect(unknown.contains("--set:1:1: error: no stage named 'tunedd' in the pipeline (did you mean 'tuned'?)"), "\(unknown)")
+        let nested = only(basePipeline, overrides: ["stages.data.extra.deeper.x=1"])
+        #expect(nested.hasPrefix("--set:1:1: error: unknown key 'extra'"), "\(nested)")
+        #expect(diagnostics(basePipeline, overrides: ["stages.tuned.optimizer.weight_decay=0.1", "stages.splits.train=0.7",
+                                                      "stages.splits.validation=0.2"]).isEmpty)
     }
 
     @Test func allErrorsAreReportedAtOnce() {
