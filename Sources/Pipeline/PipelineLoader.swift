@@ -200,7 +200,11 @@ public struct PipelineLoader: Sendable {
                     let second = cycle.count > 1 ? cycle[1] : cycle[0]
                     let ref = refs[first]?.first { $0.ref.name == second }
                     let at = ref?.ref.location ?? stageKeys[first]!
-                    diagnostics.append(Diagnostic(at, "dependency cycle: \((cycle.reversed() + [cycle.last!]).joined(separator: " → "))"))
+                    // Written in data-flow order, starting at the stage whose reference is quoted.
+                    let flow = Array(cycle.reversed())
+                    let i0 = flow.firstIndex(of: first)!
+                    let rotated = Array(flow[i0...] + flow[..<i0])
+                    diagnostics.append(Diagnostic(at, "dependency cycle: \((rotated + [first]).joined(separator: " → "))"))
                     break
                 }
                 path.append(next)

@@ -79,8 +79,7 @@ import Testing
           c: {uses: combine, inputs: [b]}
         """
         let d = only(text)
-        #expect(d.hasPrefix("p.yaml:3:31: error: dependency cycle: a → b → c → a") || d.contains("dependency cycle: "), "\(d)")
-        #expect(d.contains("a → b → c → a") || d.contains("c → a → b → c") || d.contains("b → c → a → b"), "\(d)")
+        #expect(d.hasPrefix("p.yaml:3:31: error: dependency cycle: a → b → c → a"), "\(d)")
     }
 
     @Test func duplicateStageNames() {
