@@ -11,9 +11,11 @@ let package = Package(
         .executable(name: "finch", targets: ["FinchCLI"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "GPT", targets: ["GPT"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
@@ -28,12 +30,21 @@ let package = Package(
             name: "FinchCLI",
             dependencies: [
                 "TensorCore",
+                "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"]),
+        .executableTarget(name: "pipeline-testbed", dependencies: ["Pipeline"], path: "Tests/PipelineTestbed"),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     ],
     swiftLanguageModes: [.v5]
 )
