@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "finch", targets: ["FinchCLI"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,14 +18,17 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "TensorCore", dependencies: ["CDNNL"], swiftSettings: fastMath),
+        .target(name: "Tokenizers", swiftSettings: fastMath),
         .executableTarget(
             name: "FinchCLI",
             dependencies: [
                 "TensorCore",
+                "Tokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
