@@ -9,5 +9,5 @@ struct Finch: ParsableCommand {
         commandName: "finch",
         abstract: "Fine-tune GPT-style language models to follow instructions, on the CPU, from YAML pipelines.",
         version: "finch \(version) (oneDNN \(Runtime.oneDNNVersion), CPU ISA \(Runtime.cpuISA), AMX \(Runtime.hasAMX ? "yes" : "no"))",
-        subcommands: [Bench.self])
+        subcommands: [Bench.self, Tokenize.self])
 }

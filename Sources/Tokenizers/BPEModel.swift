@@ -1,19 +1,50 @@
-/// A vocabulary entry as read from a file: its text in GPT-2's byte-level alphabet, id and position.
-struct VocabEntry {
-    var text: [UInt8]
-    var id: Int
-    var line: Int
-    var column: Int
+/// Vocabulary entries as read from a file, texts (GPT-2's byte-level alphabet) packed in one array so
+/// that loading 50,000 of them costs no allocation each.
+struct VocabList {
+    struct Entry {
+        var start: UInt32
+        var end: UInt32
+        var id: Int
+        var line: Int32
+        var column: Int32
+    }
+
+    var text: [UInt8] = []
+    var entries: [Entry] = []
+
+    mutating func append(_ token: some Collection<UInt8>, id: Int, line: Int, column: Int) {
+        let start = text.count
+        text.append(contentsOf: token)
+        entries.append(Entry(start: UInt32(start), end: UInt32(text.count), id: id, line: Int32(line), column: Int32(column)))
+    }
+
+    func shown(_ e: Entry) -> String { String(decoding: text[Int(e.start)..<Int(e.end)], as: UTF8.self) }
 }
 
-/// One merge rule as read from a file, parts in the byte-level alphabet.
-struct MergeEntry {
-    var left: [UInt8]
-    var right: [UInt8]
-    var line: Int
-    var column: Int
+/// Merge rules as read from a file, packed like `VocabList`: entry k is `text[start..<split]` and
+/// `text[split + 1..<end]` (the byte at `split` is the separating space).
+struct MergeList {
+    struct Entry {
+        var start: UInt32
+        var split: UInt32
+        var end: UInt32
+        var line: Int32
+        var column: Int32
+    }
 
-    var display: String { String(decoding: left, as: UTF8.self) + " " + String(decoding: right, as: UTF8.self) }
+    var text: [UInt8] = []
+    var entries: [Entry] = []
+
+    mutating func append(left: some Collection<UInt8>, right: some Collection<UInt8>, line: Int, column: Int) {
+        let start = text.count
+        text.append(contentsOf: left)
+        let split = text.count
+        text.append(0x20)
+        text.append(contentsOf: right)
+        entries.append(Entry(start: UInt32(start), split: UInt32(split), end: UInt32(text.count), line: Int32(line), column: Int32(column)))
+    }
+
+    func shown(_ e: Entry) -> String { String(decoding: text[Int(e.start)..<Int(e.end)], as: UTF8.self) }
 }
 
 /// An entry of `tokenizer.json`'s `added_tokens`: literal text (not byte-level) with a fixed id.
@@ -55,10 +86,9 @@ struct BPEModel {
     }
 
     /// Checks and indexes a vocabulary. Every inconsistency is an error naming the file and line.
-    static func build(vocab: [VocabEntry], vocabPath: String, merges: [MergeEntry], mergesPath: String,
+    static func build(vocab: VocabList, vocabPath: String, merges: MergeList, mergesPath: String,
                       added: [AddedToken] = []) throws -> BPEModel {
         let maxId = 1 << 24
-        var byId: [[UInt8]?] = []
         var addedById: [Int: AddedToken] = [:]
         for a in added {
             guard a.id >= 0 && a.id < maxId else {
@@ -67,63 +97,75 @@ struct BPEModel {
             }
             addedById[a.id] = a
         }
-        var model = BPEModel()
-        model.table = ByteTable(minimumCapacity: vocab.count + added.count)
-        for e in vocab {
-            let shown = String(decoding: e.text, as: UTF8.self)
+        var count = added.map { $0.id + 1 }.max() ?? 0
+        for e in vocab.entries {
             guard e.id >= 0 && e.id < maxId else {
-                throw TokenizerError.invalidVocabularyEntry(path: vocabPath, line: e.line, column: e.column, token: shown,
+                throw TokenizerError.invalidVocabularyEntry(path: vocabPath, line: Int(e.line), column: Int(e.column), token: vocab.shown(e),
                                                             reason: "id \(e.id) is out of range (0..<\(maxId))")
             }
-            let raw: [UInt8]
+            count = max(count, e.id + 1)
+        }
+        guard count > 0 else { throw TokenizerError.inconsistentVocabulary(path: vocabPath, reason: "the vocabulary is empty") }
+
+        // Raw bytes of every id, packed; spans[id] = (start, end), end == UInt32.max while unseen.
+        var raw: [UInt8] = []
+        raw.reserveCapacity(vocab.text.count)
+        var spans = [(start: UInt32, end: UInt32)](repeating: (0, UInt32.max), count: count)
+        var model = BPEModel()
+        model.table = ByteTable(minimumCapacity: count)
+        for e in vocab.entries {
+            let start = raw.count
             if let a = addedById[e.id] {
-                guard a.content == shown else {
+                guard a.content == vocab.shown(e) else {
                     throw TokenizerError.invalidVocabularyEntry(
-                        path: vocabPath, line: e.line, column: e.column, token: shown,
+                        path: vocabPath, line: Int(e.line), column: Int(e.column), token: vocab.shown(e),
                         reason: "id \(e.id) is also the added token \(quoted(a.content)); the two must agree")
                 }
-                raw = Array(a.content.utf8)  // added tokens are literal text, not byte-level
-            } else if let r = ByteLevel.decode(utf8: e.text), !r.isEmpty {
-                raw = r
+                raw.append(contentsOf: a.content.utf8)  // added tokens are literal text, not byte-level
             } else {
-                throw TokenizerError.invalidVocabularyEntry(
-                    path: vocabPath, line: e.line, column: e.column, token: shown,
-                    reason: e.text.isEmpty ? "empty token" : "holds a character outside GPT-2's byte-level alphabet "
-                        + "(bytes are written as the characters U+0021…U+0143; is this a GPT-2-style vocabulary?)")
+                let ok = vocab.text.withUnsafeBufferPointer {
+                    ByteLevel.decode(UnsafeBufferPointer(rebasing: $0[Int(e.start)..<Int(e.end)]), into: &raw)
+                }
+                guard ok, raw.count > start else {
+                    throw TokenizerError.invalidVocabularyEntry(
+                        path: vocabPath, line: Int(e.line), column: Int(e.column), token: vocab.shown(e),
+                        reason: e.start == e.end ? "empty token" : "holds a character outside GPT-2's byte-level alphabet "
+                            + "(bytes are written as the characters U+0021…U+0143; is this a GPT-2-style vocabulary?)")
+                }
             }
-            if byId.count <= e.id { byId += [[UInt8]?](repeating: nil, count: e.id + 1 - byId.count) }
-            if let other = byId[e.id] {
-                throw TokenizerError.invalidVocabularyEntry(path: vocabPath, line: e.line, column: e.column, token: shown,
-                                                            reason: "id \(e.id) is already used by \(quoted(ByteLevel.encode(other)))")
+            if spans[e.id].end != UInt32.max {
+                let other = ByteLevel.encode(raw[Int(spans[e.id].start)..<Int(spans[e.id].end)])
+                throw TokenizerError.invalidVocabularyEntry(path: vocabPath, line: Int(e.line), column: Int(e.column), token: vocab.shown(e),
+                                                            reason: "id \(e.id) is already used by \(quoted(other))")
             }
-            if model.table.set(raw, UInt64(e.id)) != nil {
-                throw TokenizerError.invalidVocabularyEntry(path: vocabPath, line: e.line, column: e.column, token: shown,
+            let previous = raw.withUnsafeBytes { model.table.set($0.baseAddress! + start, raw.count - start, UInt64(e.id)) }
+            if previous != nil {
+                throw TokenizerError.invalidVocabularyEntry(path: vocabPath, line: Int(e.line), column: Int(e.column), token: vocab.shown(e),
                                                             reason: "the token appears twice")
             }
-            byId[e.id] = raw
+            spans[e.id] = (UInt32(start), UInt32(raw.count))
         }
-        for a in added.sorted(by: { $0.id < $1.id }) {
-            if byId.count <= a.id { byId += [[UInt8]?](repeating: nil, count: a.id + 1 - byId.count) }
-            if byId[a.id] != nil { continue }
-            let raw = Array(a.content.utf8)
-            guard !raw.isEmpty, model.table.set(raw, UInt64(a.id)) == nil else {
+        for a in added.sorted(by: { $0.id < $1.id }) where spans[a.id].end == UInt32.max {
+            let bytes = Array(a.content.utf8)
+            guard !bytes.isEmpty, model.table.set(bytes, UInt64(a.id)) == nil else {
                 throw TokenizerError.invalidVocabularyEntry(path: vocabPath, line: a.line, column: a.column, token: a.content,
-                                                            reason: raw.isEmpty ? "empty added token" : "the added token duplicates another token")
+                                                            reason: bytes.isEmpty ? "empty added token" : "the added token duplicates another token")
             }
-            byId[a.id] = raw
+            spans[a.id] = (UInt32(raw.count), UInt32(raw.count + bytes.count))
+            raw += bytes
         }
-        if let missing = byId.firstIndex(where: { $0 == nil }) {
-            throw TokenizerError.inconsistentVocabulary(path: vocabPath, reason: "ids must be 0..<\(byId.count) without gaps, but id \(missing) is missing")
+        if let missing = spans.firstIndex(where: { $0.end == UInt32.max }) {
+            throw TokenizerError.inconsistentVocabulary(path: vocabPath, reason: "ids must be 0..<\(count) without gaps, but id \(missing) is missing")
         }
-        guard !byId.isEmpty else { throw TokenizerError.inconsistentVocabulary(path: vocabPath, reason: "the vocabulary is empty") }
-        model.tokenBytes.reserveCapacity(byId.count * 8)
-        model.tokenOffsets.reserveCapacity(byId.count + 1)
-        for raw in byId {
-            model.tokenBytes += raw!
+        model.tokenBytes.reserveCapacity(raw.count)
+        model.tokenOffsets.reserveCapacity(count + 1)
+        for span in spans {
+            model.tokenBytes += raw[Int(span.start)..<Int(span.end)]
             model.tokenOffsets.append(UInt32(model.tokenBytes.count))
         }
-        var ranked = [Bool](repeating: false, count: byId.count)
-        var rank = [UInt32](repeating: UInt32.max, count: byId.count)
+
+        var ranked = [Bool](repeating: false, count: count)
+        var rank = [UInt32](repeating: UInt32.max, count: count)
         for b in 0..<256 {
             guard let id = model.table.get([UInt8(b)]) else {
                 throw TokenizerError.inconsistentVocabulary(
@@ -136,54 +178,62 @@ struct BPEModel {
         }
 
         // Merges: both parts and their concatenation must be tokens; the first merge producing a token ranks it.
-        model.merges.reserveCapacity(merges.count)
-        for (r, m) in merges.enumerated() {
-            func fail(_ reason: String) -> TokenizerError {
-                .invalidMerge(path: mergesPath, line: m.line, column: m.column, merge: m.display, reason: reason)
-            }
-            var ids: [UInt32] = []
-            var joined: [UInt8] = []
-            for part in [m.left, m.right] {
-                let shown = String(decoding: part, as: UTF8.self)
-                guard !part.isEmpty else { throw fail("expected two tokens separated by one space") }
-                guard let raw = ByteLevel.decode(utf8: part) else {
-                    throw fail("\(quoted(shown)) holds a character outside GPT-2's byte-level alphabet")
+        model.merges.reserveCapacity(merges.entries.count)
+        var joined: [UInt8] = []
+        try merges.text.withUnsafeBufferPointer { text in
+            for (r, m) in merges.entries.enumerated() {
+                func fail(_ reason: String) -> TokenizerError {
+                    .invalidMerge(path: mergesPath, line: Int(m.line), column: Int(m.column), merge: merges.shown(m), reason: reason)
                 }
-                guard let id = model.table.get(raw) else {
-                    throw fail("\(quoted(shown)) is not in the vocabulary \(vocabPath); are the two files from the same tokenizer?")
+                joined.removeAll(keepingCapacity: true)
+                var ids: (UInt32, UInt32) = (0, 0)
+                for (k, range) in [Int(m.start)..<Int(m.split), (Int(m.split) + 1)..<Int(m.end)].enumerated() {
+                    let part = UnsafeBufferPointer(rebasing: text[range])
+                    let shown = { String(decoding: part, as: UTF8.self) }
+                    guard !part.isEmpty else { throw fail("expected two tokens separated by one space") }
+                    let start = joined.count
+                    guard ByteLevel.decode(part, into: &joined) else {
+                        throw fail("\(quoted(shown())) holds a character outside GPT-2's byte-level alphabet")
+                    }
+                    guard let id = joined.withUnsafeBytes({ model.table.get($0.baseAddress! + start, $0.count - start) }) else {
+                        throw fail("\(quoted(shown())) is not in the vocabulary \(vocabPath); are the two files from the same tokenizer?")
+                    }
+                    if k == 0 { ids.0 = UInt32(id & 0xFFFF_FFFF) } else { ids.1 = UInt32(id & 0xFFFF_FFFF) }
                 }
-                ids.append(UInt32(id & 0xFFFF_FFFF))
-                joined += raw
+                guard let merged = model.table.get(joined) else {
+                    throw fail("the merged token \(quoted(ByteLevel.encode(joined))) is not in the vocabulary \(vocabPath); "
+                        + "are the two files from the same tokenizer?")
+                }
+                let mid = Int(merged & 0xFFFF_FFFF)
+                if !ranked[mid] {
+                    ranked[mid] = true
+                    rank[mid] = UInt32(r)
+                    model.table.set(joined, UInt64(mid) | rankedFlag)
+                }
+                model.merges.append(ids)
             }
-            guard let merged = model.table.get(joined) else {
-                throw fail("the merged token \(quoted(ByteLevel.encode(joined))) is not in the vocabulary \(vocabPath); "
-                    + "are the two files from the same tokenizer?")
-            }
-            let mid = Int(merged & 0xFFFF_FFFF)
-            if !ranked[mid] {
-                ranked[mid] = true
-                rank[mid] = UInt32(r)
-                model.table.set(joined, UInt64(mid) | rankedFlag)
-            }
-            model.merges.append((ids[0], ids[1]))
         }
 
         // Every split of a ranked token into two ranked tokens can merge (tiktoken looks up concatenations).
-        model.pairs = PairTable(minimumCapacity: merges.count * 3)
+        var pairs = PairTable(minimumCapacity: merges.entries.count * 3)
+        let table = model.table
         model.tokenBytes.withUnsafeBytes { all in
-            for id in 0..<byId.count where ranked[id] && rank[id] != UInt32.max {
-                let start = Int(model.tokenOffsets[id]), n = Int(model.tokenOffsets[id + 1]) - start
-                for k in 1..<n {
-                    guard let p = model.table.get(all.baseAddress! + start, k), p & rankedFlag != 0,
-                          let s = model.table.get(all.baseAddress! + start + k, n - k), s & rankedFlag != 0 else { continue }
-                    model.pairs.insertIfAbsent(UInt32(p & 0xFFFF_FFFF), UInt32(s & 0xFFFF_FFFF), rank: rank[id], id: UInt32(id))
+            model.tokenOffsets.withUnsafeBufferPointer { offsets in
+                for id in 0..<count where rank[id] != UInt32.max {
+                    let start = Int(offsets[id]), n = Int(offsets[id + 1]) - start
+                    for k in 1..<n {
+                        guard let p = table.get(all.baseAddress! + start, k), p & rankedFlag != 0,
+                              let s = table.get(all.baseAddress! + start + k, n - k), s & rankedFlag != 0 else { continue }
+                        pairs.insertIfAbsent(UInt32(p & 0xFFFF_FFFF), UInt32(s & 0xFFFF_FFFF), rank: rank[id], id: UInt32(id))
+                    }
                 }
             }
         }
+        model.pairs = pairs
 
         // Tokens no merge can produce are special: matched whole, only where the caller allows it.
-        for id in 0..<byId.count where !ranked[id] {
-            model.specials.append((String(decoding: byId[id]!, as: UTF8.self), id))
+        for id in 0..<count where !ranked[id] {
+            model.specials.append((String(decoding: model.bytes(of: id), as: UTF8.self), id))
         }
         guard let eot = model.specials.first(where: { $0.text == endOfText }) else {
             throw TokenizerError.inconsistentVocabulary(

@@ -73,6 +73,14 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
         return out
     }
 
+    /// Forgets the words merged so far (benchmarks use it to measure from a cold cache).
+    public func clearCache() {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        cache.table.removeAll()
+        cache.ids.removeAll()
+    }
+
     // MARK: - Encoding internals
 
     private func withCache<R>(_ body: (EncodeCache) -> R) -> R {

@@ -43,6 +43,31 @@ enum ByteLevel {
         return String(s)
     }
 
+    /// Appends the raw bytes of vocabulary text (UTF-8) to `out`; false if a character is outside the
+    /// alphabet (all of which are one or two UTF-8 bytes) or the UTF-8 is malformed.
+    static func decode(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        var i = 0
+        let n = text.count
+        while i < n {
+            let b0 = text[i]
+            var v: Int
+            if b0 < 0x80 {
+                v = Int(b0)
+                i += 1
+            } else if b0 >= 0xC2 && b0 < 0xE0 && i + 1 < n && text[i + 1] & 0xC0 == 0x80 {
+                v = Int(b0 & 0x1F) << 6 | Int(text[i + 1] & 0x3F)
+                i += 2
+            } else {
+                return false
+            }
+            guard v < byteForScalar.count else { return false }
+            let b = byteForScalar[v]
+            if b < 0 { return false }
+            out.append(UInt8(b))
+        }
+        return true
+    }
+
     /// Decodes vocabulary text (as UTF-8 bytes) to raw bytes; nil if a character is outside the alphabet
     /// or the UTF-8 is invalid.
     static func decode(utf8 text: some Collection<UInt8>) -> [UInt8]? {

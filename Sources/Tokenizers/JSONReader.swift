@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Foundation's parsers lose positions, and an error in a 50,000-entry vocabulary is only useful with its
 /// line. Strings stay raw UTF-8 bytes: vocabulary keys are converted straight to byte-level tokens.
-indirect enum JSONValue {
+enum JSONValue {
     case object([JSONMember])
     case array([JSONNode])
     case string([UInt8])
@@ -67,6 +67,52 @@ struct JSONReader {
             r.skipWhitespace()
             if r.i < buf.count { throw r.error("unexpected content after the JSON value") }
             return v
+        }
+    }
+
+    /// Fast path for a flat `{"token": id, …}` file (encoder.json / vocab.json): no tree, keys packed.
+    static func parseVocabulary(_ data: [UInt8], path: String) throws -> VocabList {
+        try data.withUnsafeBufferPointer { buf in
+            var r = JSONReader(path: path, bytes: buf)
+            if buf.count >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF { r.i = 3 }
+            r.skipWhitespace()
+            var list = VocabList()
+            guard r.i < buf.count else { throw r.error("the file is empty; expected an object of token → id") }
+            guard buf[r.i] == UInt8(ascii: "{") else { throw r.error("the vocabulary must be an object of token → id") }
+            r.i += 1
+            list.entries.reserveCapacity(buf.count / 12)
+            list.text.reserveCapacity(buf.count / 2)
+            r.skipWhitespace()
+            if r.i < buf.count && buf[r.i] == UInt8(ascii: "}") { r.i += 1 } else {
+                while true {
+                    r.skipWhitespace()
+                    guard r.i < buf.count else { throw r.error("unexpected end of file inside an object; the JSON is truncated") }
+                    guard buf[r.i] == UInt8(ascii: "\"") else { throw r.error("unexpected \(r.describe(buf[r.i])); expected a string key") }
+                    let line = r.line, column = r.i - r.lineStart + 1
+                    let start = list.text.count
+                    try r.parseString(into: &list.text)
+                    r.skipWhitespace()
+                    guard r.i < buf.count, buf[r.i] == UInt8(ascii: ":") else { throw r.error("expected ':' after an object key") }
+                    r.i += 1
+                    r.skipWhitespace()
+                    let value = try r.parseValue()
+                    guard case .integer(let id) = value.value else {
+                        throw TokenizerError.invalidVocabularyEntry(
+                            path: path, line: line, column: column, token: String(decoding: list.text[start...], as: UTF8.self),
+                            reason: "the id must be an integer, not \(value.value.typeName)")
+                    }
+                    list.entries.append(VocabList.Entry(start: UInt32(start), end: UInt32(list.text.count), id: id,
+                                                        line: Int32(line), column: Int32(column)))
+                    r.skipWhitespace()
+                    guard r.i < buf.count else { throw r.error("unexpected end of file inside an object; the JSON is truncated") }
+                    if buf[r.i] == UInt8(ascii: ",") { r.i += 1; continue }
+                    if buf[r.i] == UInt8(ascii: "}") { r.i += 1; break }
+                    throw r.error("unexpected \(r.describe(buf[r.i])); expected ',' or '}'")
+                }
+            }
+            r.skipWhitespace()
+            if r.i < buf.count { throw r.error("unexpected content after the JSON value") }
+            return list
         }
     }
 
@@ -176,24 +222,31 @@ struct JSONReader {
     }
 
     private mutating func parseString() throws -> [UInt8] {
+        var out: [UInt8] = []
+        try parseString(into: &out)
+        return out
+    }
+
+    /// Appends the unescaped bytes of the string starting at the current `"` to `out`.
+    private mutating func parseString(into out: inout [UInt8]) throws {
         i += 1
         let start = i
         // Fast path: no escapes.
         while i < bytes.count {
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
-                let s = Array(bytes[start..<i])
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
                 i += 1
-                return s
+                return
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw error("control character \(describe(c)) inside a string; escape it") }
             i += 1
         }
-        var out = Array(bytes[start..<i])
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
         while i < bytes.count {
             let c = bytes[i]
-            if c == UInt8(ascii: "\"") { i += 1; return out }
+            if c == UInt8(ascii: "\"") { i += 1; return }
             if c < 0x20 { throw error("control character \(describe(c)) inside a string; escape it") }
             if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
             guard i + 1 < bytes.count else { break }
@@ -221,7 +274,7 @@ struct JSONReader {
                 } else if v >= 0xDC00 && v < 0xE000 {
                     throw error("lone UTF-16 surrogate in a \\u escape")
                 }
-                out.append(contentsOf: Array(String(Unicode.Scalar(v)!).utf8))
+                out.append(contentsOf: String(Unicode.Scalar(v)!).utf8)
             default:
                 throw error("invalid escape '\\\(Character(Unicode.Scalar(e)))'", at: i - 2)
             }

@@ -65,18 +65,18 @@ extension BPETokenizer {
         }
         let vocab = try vocabEntries(vocabNode, path: path)
         guard case .array(let items) = mergesNode.value else { throw wrongType(path, mergesNode, "model.merges", "an array") }
-        var merges: [MergeEntry] = []
-        merges.reserveCapacity(items.count)
+        var merges = MergeList()
+        merges.entries.reserveCapacity(items.count)
         for item in items {
             switch item.value {
             case .string(let s):  // older files: "a b"
-                merges.append(try mergeEntry(line: s, path: path, lineNumber: item.line, column: item.column))
+                try appendMerge(line: s[...], to: &merges, path: path, lineNumber: item.line, column: item.column)
             case .array(let pair):  // newer files: ["a", "b"]
                 guard pair.count == 2, case .string(let a) = pair[0].value, case .string(let b) = pair[1].value else {
                     throw TokenizerError.invalidJSON(path: path, line: item.line, column: item.column,
                                                      reason: "a merge must be \"a b\" or a pair [\"a\", \"b\"] of strings")
                 }
-                merges.append(MergeEntry(left: a, right: b, line: item.line, column: item.column))
+                merges.append(left: a, right: b, line: item.line, column: item.column)
             default:
                 throw wrongType(path, item, "a merge", "a string \"a b\" or a pair [\"a\", \"b\"]")
             }
@@ -98,32 +98,33 @@ extension BPETokenizer {
     }
 
     /// A token → id JSON file and a merges text file (OpenAI's or Hugging Face's names).
-    static func load(vocabulary: URL, merges: URL) throws -> BPETokenizer {
-        let vocabRoot = try JSONReader.parse(try readFileBytes(vocabulary), path: vocabulary.path)
-        let vocab = try vocabEntries(vocabRoot, path: vocabulary.path)
+    public static func load(vocabulary: URL, merges: URL) throws -> BPETokenizer {
+        let vocab = try JSONReader.parseVocabulary(try readFileBytes(vocabulary), path: vocabulary.path)
         let mergeEntries = try parseMerges(try readFileBytes(merges), path: merges.path)
         return BPETokenizer(model: try BPEModel.build(vocab: vocab, vocabPath: vocabulary.path,
                                                       merges: mergeEntries, mergesPath: merges.path))
     }
 
-    static func vocabEntries(_ node: JSONNode, path: String) throws -> [VocabEntry] {
+    static func vocabEntries(_ node: JSONNode, path: String) throws -> VocabList {
         guard case .object(let members) = node.value else { throw wrongType(path, node, "the vocabulary", "an object of token → id") }
-        var out: [VocabEntry] = []
-        out.reserveCapacity(members.count)
+        var out = VocabList()
+        out.entries.reserveCapacity(members.count)
         for m in members {
             guard case .integer(let id) = m.node.value else {
                 throw TokenizerError.invalidVocabularyEntry(path: path, line: m.line, column: m.column, token: String(decoding: m.key, as: UTF8.self),
                                                             reason: "the id must be an integer, not \(m.node.value.typeName)")
             }
-            out.append(VocabEntry(text: m.key, id: id, line: m.line, column: m.column))
+            out.append(m.key, id: id, line: m.line, column: m.column)
         }
         return out
     }
 
     /// `vocab.bpe` / `merges.txt`: an optional `#version` first line, then one "left right" merge per line.
-    static func parseMerges(_ bytes: [UInt8], path: String) throws -> [MergeEntry] {
-        var out: [MergeEntry] = []
-        out.reserveCapacity(bytes.count / 9)
+    static func parseMerges(_ bytes: [UInt8], path: String) throws -> MergeList {
+        var out = MergeList()
+        out.entries.reserveCapacity(bytes.count / 9)
+        out.text.reserveCapacity(bytes.count)
+        let version = Array("#version".utf8)
         var lineNumber = 0
         var start = 0
         while start < bytes.count {
@@ -134,19 +135,19 @@ extension BPETokenizer {
             if stop > start && bytes[stop - 1] == 0x0D { stop -= 1 }
             let line = bytes[start..<stop]
             start = end + 1
-            if line.isEmpty || (lineNumber == 1 && line.starts(with: Array("#version".utf8))) { continue }
-            out.append(try mergeEntry(line: Array(line), path: path, lineNumber: lineNumber, column: 0))
+            if line.isEmpty || (lineNumber == 1 && line.starts(with: version)) { continue }
+            try appendMerge(line: line, to: &out, path: path, lineNumber: lineNumber, column: 0)
         }
         return out
     }
 
-    static func mergeEntry(line: [UInt8], path: String, lineNumber: Int, column: Int) throws -> MergeEntry {
-        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+    static func appendMerge(line: ArraySlice<UInt8>, to list: inout MergeList, path: String, lineNumber: Int, column: Int) throws {
+        guard let space = line.firstIndex(of: 0x20), space > line.startIndex, space + 1 < line.endIndex,
+              !line[(space + 1)...].contains(0x20) else {
             throw TokenizerError.invalidMerge(path: path, line: lineNumber, column: column, merge: String(decoding: line, as: UTF8.self),
                                               reason: "expected two tokens separated by one space")
         }
-        return MergeEntry(left: Array(parts[0]), right: Array(parts[1]), line: lineNumber, column: column)
+        list.append(left: line[..<space], right: line[(space + 1)...], line: lineNumber, column: column)
     }
 
     /// GPT-2's `tokenizer.json` has a `ByteLevel` pre-tokenizer without a prefix space; anything else
