@@ -180,6 +180,9 @@ struct BPEModel {
         // Merges: both parts and their concatenation must be tokens; the first merge producing a token ranks it.
         model.merges.reserveCapacity(merges.entries.count)
         var joined: [UInt8] = []
+        // The listed merges go straight into the pair table; the split loop below adds the other splits.
+        var pairs = PairTable(minimumCapacity: merges.entries.count * 3)
+        var mergeSplit = [UInt16](repeating: 0, count: count)
         try merges.text.withUnsafeBufferPointer { text in
             for (r, m) in merges.entries.enumerated() {
                 func fail(_ reason: String) -> TokenizerError {
@@ -200,7 +203,7 @@ struct BPEModel {
                     }
                     if k == 0 { ids.0 = UInt32(id & 0xFFFF_FFFF) } else { ids.1 = UInt32(id & 0xFFFF_FFFF) }
                 }
-                guard let merged = model.table.get(joined) else {
+                guard let merged = joined.withUnsafeBytes({ model.table.formUnion($0.baseAddress!, $0.count, rankedFlag) }) else {
                     throw fail("the merged token \(quoted(ByteLevel.encode(joined))) is not in the vocabulary \(vocabPath); "
                         + "are the two files from the same tokenizer?")
                 }
@@ -208,20 +211,20 @@ struct BPEModel {
                 if !ranked[mid] {
                     ranked[mid] = true
                     rank[mid] = UInt32(r)
-                    model.table.set(joined, UInt64(mid) | rankedFlag)
+                    pairs.insertIfAbsent(ids.0, ids.1, rank: UInt32(r), id: UInt32(mid))
+                    mergeSplit[mid] = UInt16(truncatingIfNeeded: model.tokenOffsets[Int(ids.0) + 1] - model.tokenOffsets[Int(ids.0)])
                 }
                 model.merges.append(ids)
             }
         }
 
         // Every split of a ranked token into two ranked tokens can merge (tiktoken looks up concatenations).
-        var pairs = PairTable(minimumCapacity: merges.entries.count * 3)
         let table = model.table
         model.tokenBytes.withUnsafeBytes { all in
             model.tokenOffsets.withUnsafeBufferPointer { offsets in
                 for id in 0..<count where rank[id] != UInt32.max {
                     let start = Int(offsets[id]), n = Int(offsets[id + 1]) - start
-                    for k in 1..<n {
+                    for k in 1..<n where k != Int(mergeSplit[id]) {
                         guard let p = table.get(all.baseAddress! + start, k), p & rankedFlag != 0,
                               let s = table.get(all.baseAddress! + start + k, n - k), s & rankedFlag != 0 else { continue }
                         pairs.insertIfAbsent(UInt32(p & 0xFFFF_FFFF), UInt32(s & 0xFFFF_FFFF), rank: rank[id], id: UInt32(id))

@@ -3,12 +3,13 @@ import Foundation
 /// A hash map from byte strings to 64-bit values, looked up by pointer and length without building a key.
 ///
 /// Encoding asks "is this slice of the input a token / a cached word?" once per pre-token; a Swift
-/// `Dictionary<[UInt8], …>` would allocate an array and hash byte by byte for each question. Keys live in
-/// one arena; slots hold the full hash, so probing rarely touches the arena.
+/// `Dictionary<[UInt8], …>` would allocate an array and hash byte by byte for each question. Keys of up
+/// to 8 bytes (most tokens and words) live inside the slot, so a lookup touches one slot and nothing
+/// else; longer keys keep their bytes in one arena and a 64-bit hash in the slot.
 struct ByteTable {
     private struct Slot {
-        var hash: UInt64 = 0
-        var offset: UInt32 = 0
+        var word: UInt64 = 0  // the key's bytes (little-endian, zero-padded) if ≤ 8 bytes, else its hash
+        var offset: UInt32 = 0  // of a long key's bytes in the arena
         var length: UInt32 = 0  // 0 marks an empty slot; the empty key is never stored
         var value: UInt64 = 0
     }
@@ -25,7 +26,7 @@ struct ByteTable {
         mask = cap - 1
     }
 
-    /// Bytes held by keys (to bound caches).
+    /// Bytes held by long keys (to bound caches).
     var arenaSize: Int { arena.count }
 
     static func hash(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
@@ -48,26 +49,48 @@ struct ByteTable {
             }
             h = (h ^ w) &* 0x94D0_49BB_1331_11EB
         }
+        return mix(h)
+    }
+
+    @inline(__always)
+    static func mix(_ x: UInt64) -> UInt64 {
+        var h = x
         h ^= h >> 29
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 32
         return h
     }
 
+    /// (slot word, probe start) of a key.
+    @inline(__always)
+    static func signature(_ p: UnsafeRawPointer, _ n: Int) -> (word: UInt64, hash: UInt64) {
+        if n == 8 {
+            let w = p.loadUnaligned(as: UInt64.self)
+            return (w, mix(w &* 0x9E37_79B9_7F4A_7C15 ^ 8))
+        }
+        if n < 8 {
+            var w: UInt64 = 0
+            for i in 0..<n { w |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << UInt64(8 * i) }
+            return (w, mix(w &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)))
+        }
+        let h = hash(p, n)
+        return (h, h)
+    }
+
+    @inline(__always)
     func get(_ p: UnsafeRawPointer, _ n: Int) -> UInt64? {
         guard n > 0 else { return nil }
-        let h = ByteTable.hash(p, n)
+        let (word, h) = ByteTable.signature(p, n)
         return slots.withUnsafeBufferPointer { s in
-            arena.withUnsafeBufferPointer { a in
-                var i = Int(truncatingIfNeeded: h) & mask
-                while true {
-                    let slot = s[i]
-                    if slot.length == 0 { return nil }
-                    if slot.hash == h && Int(slot.length) == n && memcmp(a.baseAddress! + Int(slot.offset), p, n) == 0 {
-                        return slot.value
-                    }
-                    i = (i + 1) & mask
+            var i = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let slot = s[i]
+                if slot.length == 0 { return nil }
+                if slot.word == word && Int(slot.length) == n
+                    && (n <= 8 || arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(slot.offset), p, n) == 0 }) {
+                    return slot.value
                 }
+                i = (i + 1) & mask
             }
         }
     }
@@ -81,25 +104,44 @@ struct ByteTable {
     mutating func set(_ p: UnsafeRawPointer, _ n: Int, _ value: UInt64) -> UInt64? {
         guard n > 0 else { return nil }
         if (count + 1) * 2 > slots.count { grow() }
-        let h = ByteTable.hash(p, n)
+        let (word, h) = ByteTable.signature(p, n)
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let slot = slots[i]
             if slot.length == 0 { break }
-            if slot.hash == h && Int(slot.length) == n {
-                let same = arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(slot.offset), p, n) == 0 }
-                if same {
-                    slots[i].value = value
-                    return slot.value
-                }
+            if slot.word == word && Int(slot.length) == n
+                && (n <= 8 || arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(slot.offset), p, n) == 0 }) {
+                slots[i].value = value
+                return slot.value
             }
             i = (i + 1) & mask
         }
-        let offset = arena.count
-        arena.append(contentsOf: UnsafeRawBufferPointer(start: p, count: n))
-        slots[i] = Slot(hash: h, offset: UInt32(offset), length: UInt32(n), value: value)
+        var offset = 0
+        if n > 8 {
+            offset = arena.count
+            arena.append(contentsOf: UnsafeRawBufferPointer(start: p, count: n))
+        }
+        slots[i] = Slot(word: word, offset: UInt32(offset), length: UInt32(n), value: value)
         count += 1
         return nil
+    }
+
+    /// ORs `bits` into the value of an existing key in one probe; returns the value before, or nil
+    /// (and changes nothing) when the key is absent.
+    mutating func formUnion(_ p: UnsafeRawPointer, _ n: Int, _ bits: UInt64) -> UInt64? {
+        guard n > 0 else { return nil }
+        let (word, h) = ByteTable.signature(p, n)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let slot = slots[i]
+            if slot.length == 0 { return nil }
+            if slot.word == word && Int(slot.length) == n
+                && (n <= 8 || arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(slot.offset), p, n) == 0 }) {
+                slots[i].value = slot.value | bits
+                return slot.value
+            }
+            i = (i + 1) & mask
+        }
     }
 
     @discardableResult
@@ -118,7 +160,9 @@ struct ByteTable {
         slots = [Slot](repeating: Slot(), count: old.count * 2)
         mask = slots.count - 1
         for slot in old where slot.length != 0 {
-            var i = Int(truncatingIfNeeded: slot.hash) & mask
+            // Recover the probe start: short keys from their inline bytes, long keys from their hash.
+            let h = slot.length <= 8 ? ByteTable.mix(slot.word &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(slot.length)) : slot.word
+            var i = Int(truncatingIfNeeded: h) & mask
             while slots[i].length != 0 { i = (i + 1) & mask }
             slots[i] = slot
         }
