@@ -47,6 +47,7 @@ struct Tokenize: ParsableCommand {
             let allowed: Set<String> = allowSpecial ? tok.allSpecialTokens : []
             let input = FileHandle.standardInput.readDataToEndOfFile()
             var out = TokenizeOutput()
+            defer { out.flush() }  // lines before a bad one are still printed
             if jsonl {
                 var lineNumber = 0
                 var lines = input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
@@ -62,7 +63,6 @@ struct Tokenize: ParsableCommand {
                 guard let text = String(data: input, encoding: .utf8) else { throw TokenizeInputError.invalidUTF8 }
                 out.writeArray(tok.encodeIds(text, allowedSpecial: allowed))
             }
-            out.flush()
         } catch let error as LocalizedError {
             FileHandle.standardError.write(Data(((error.errorDescription ?? "\(error)") + "\n").utf8))
             throw ExitCode(2)
