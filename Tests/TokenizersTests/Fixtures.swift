@@ -13,11 +13,14 @@ enum Fixtures {
         try JSONDecoder().decode(T.self, from: Data(contentsOf: url(name)))
     }
 
-    /// GPT-2 from `../shared/data` (OpenAI layout), or nil when the folder is absent.
-    static let gpt2: BPETokenizer? = {
+    /// GPT-2 from `../shared/data` (OpenAI layout), loaded once; nil when the folder is absent.
+    private static let loaded: Result<BPETokenizer?, Error> = Result {
         guard SharedData.available else { return nil }
-        return try? BPETokenizer.load(encoderJSON: SharedData.url("gpt2/encoder.json"), vocabBPE: SharedData.url("gpt2/vocab.bpe"))
-    }()
+        return try BPETokenizer.load(encoderJSON: SharedData.url("gpt2/encoder.json"), vocabBPE: SharedData.url("gpt2/vocab.bpe"))
+    }
+
+    /// nil only when the shared data is absent (the test then skips); a failing load fails the test.
+    static func gpt2() throws -> BPETokenizer? { try loaded.get() }
 
     /// Chapter 7 entries formatted as Alpaca prompt + response (as peer_tiktoken.py does).
     static func alpacaEntries() throws -> [String] {

@@ -32,7 +32,7 @@ struct FormatTests {
 
     @Test(arguments: [false, true])
     func threeFormatsGiveTheSameIds(pairs: Bool) throws {
-        guard let gpt2 = Fixtures.gpt2 else { return }
+        guard let gpt2 = try Fixtures.gpt2() else { return }
         let dir = try deriveHuggingFaceLayouts(pairs: pairs)
         defer { try? FileManager.default.removeItem(at: dir) }
         let hf = try BPETokenizer.load(vocabJSON: dir.appendingPathComponent("hf/vocab.json"), mergesTxt: dir.appendingPathComponent("hf/merges.txt"))
@@ -51,7 +51,7 @@ struct FormatTests {
 
     @Test(arguments: TokenizerFileFormat.allCases)
     func savedGPT2ReadsBackIdentically(format: TokenizerFileFormat) throws {
-        guard let gpt2 = Fixtures.gpt2 else { return }
+        guard let gpt2 = try Fixtures.gpt2() else { return }
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try gpt2.save(to: dir, format: format)

@@ -31,7 +31,7 @@ struct ReferenceTests {
     }
 
     @Test func mergesMatchTiktokenStyleReference() throws {
-        guard let tok = Fixtures.gpt2 else { return }
+        guard let tok = try Fixtures.gpt2() else { return }
         let m = tok.model
         var ranks: [[UInt8]: Int] = [:], ids: [[UInt8]: Int] = [:]
         for b in 0..<256 { ranks[[UInt8(b)]] = -1 }
@@ -59,12 +59,12 @@ struct ReferenceTests {
                 #expect(short.map(Int.init) == expected, "\(quoted(piece))")
                 #expect(long.map(Int.init) == expected, "\(quoted(piece))")
             }
-            #expect(tok.encode(piece) == expected || PreTokenizerReference.split(piece).count > 1)
+            #expect(tok.encode(piece) == expected)
         }
     }
 
     @Test func decodeEncodeIsLosslessOnRandomUnicode() throws {
-        guard let tok = Fixtures.gpt2 else { return }
+        guard let tok = try Fixtures.gpt2() else { return }
         var rng = SeededGenerator(seed: 3)
         for _ in 0..<2000 {
             let s = randomUnicodeString(&rng, maxLength: 60)
@@ -73,7 +73,7 @@ struct ReferenceTests {
     }
 
     @Test func decodingAPrefixThatEndsInsideACharacterDoesNotCrash() throws {
-        guard let tok = Fixtures.gpt2 else { return }
+        guard let tok = try Fixtures.gpt2() else { return }
         let text = "日本語 🙂👨‍👩‍👧 é"
         let ids = tok.encode(text)
         for n in 0...ids.count {
@@ -86,7 +86,7 @@ struct ReferenceTests {
     }
 
     @Test func concurrentEncodingGivesTheSameIds() async throws {
-        guard let tok = Fixtures.gpt2 else { return }
+        guard let tok = try Fixtures.gpt2() else { return }
         let texts = try Array(Fixtures.alpacaEntries().prefix(64))
         let expected = texts.map { tok.encode($0) }
         let results = await withTaskGroup(of: (Int, [Int]).self) { group in

@@ -21,7 +21,7 @@ struct TiktokenParityTests {
     struct Hard: Decodable { var cases: [Case] }
 
     @Test func chapter7DatasetEntryByEntry() throws {
-        guard let tok = Fixtures.gpt2 else { return }
+        guard let tok = try Fixtures.gpt2() else { return }
         let fixture = try Fixtures.json("dataset_ids.json", as: Dataset.self)
         let entries = try Fixtures.alpacaEntries()
         try #require(entries.count == fixture.entries && fixture.ids.count == 1100)
@@ -31,7 +31,7 @@ struct TiktokenParityTests {
     }
 
     @Test func chapter7DatasetAsOneText() throws {
-        guard let tok = Fixtures.gpt2 else { return }
+        guard let tok = try Fixtures.gpt2() else { return }
         let fixture = try Fixtures.json("dataset_ids.json", as: Dataset.self)
         let ids = tok.encode(try Fixtures.alpacaEntries().joined(separator: "\n"))
         #expect(ids.count == fixture.whole_count)
@@ -39,7 +39,7 @@ struct TiktokenParityTests {
     }
 
     @Test func hardTextAndRandomStrings() throws {
-        guard let tok = Fixtures.gpt2 else { return }
+        guard let tok = try Fixtures.gpt2() else { return }
         let cases = try Fixtures.json("hard_text.json", as: Hard.self).cases
         #expect(cases.count > 500)
         for c in cases {
@@ -49,7 +49,7 @@ struct TiktokenParityTests {
     }
 
     @Test func endOfTextIsSpecialOnlyWhenAllowed() throws {
-        guard let tok = Fixtures.gpt2 else { return }
+        guard let tok = try Fixtures.gpt2() else { return }
         #expect(tok.eotId == 50256 && tok.vocabSize == 50257)
         #expect(tok.specialTokens == ["<|endoftext|>": 50256])
         #expect(tok.encode("<|endoftext|>", allowedSpecial: ["<|endoftext|>"]) == [50256])
