@@ -10,8 +10,10 @@ let package = Package(
     products: [
         .executable(name: "finch", targets: ["FinchCLI"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "GPT", targets: ["GPT"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Stages", targets: ["Stages"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,30 +23,31 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "TensorCore", dependencies: ["CDNNL"], swiftSettings: fastMath),
-        .target(name: "GPT", dependencies: ["TensorCore"], swiftSettings: fastMath),
-        .target(
-            name: "Stages",
-            dependencies: ["TensorCore", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: fastMath),
-        .executableTarget(
-            name: "FinchCLI",
-            dependencies: [
-                "TensorCore",
-                "Pipeline",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+        .target(name: "Tokenizers", swiftSettings: fastMath),
+        .target(name: "GPT", dependencies: ["TensorCore", "Tokenizers"], swiftSettings: fastMath),
         .target(
             name: "Pipeline",
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .target(
+            name: "Stages",
+            dependencies: ["TensorCore", "Tokenizers", "GPT", "Pipeline", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: fastMath),
+        .executableTarget(
+            name: "FinchCLI",
+            dependencies: [
+                "TensorCore", "Tokenizers", "GPT", "Pipeline", "Stages",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "TestSupport"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"]),
         .executableTarget(name: "pipeline-testbed", dependencies: ["Pipeline"], path: "Tests/PipelineTestbed"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
