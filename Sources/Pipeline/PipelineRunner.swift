@@ -80,7 +80,10 @@ public struct PipelineRunner: Sendable {
             observer.stageStarted(name, kind: s.kind)
             let t0 = Date()
             do {
-                entry.metrics = try runStage(s, def: def, store: store, replace: forced.contains(name), observer: observer, cancel: cancel)
+                let snapshot = RunSnapshot(pipeline: def.name, runID: record.id, spec: record.spec, order: def.order,
+                                           finished: record.stages.filter { ["ran", "cached"].contains($0.value.status) })
+                entry.metrics = try runStage(s, def: def, store: store, run: snapshot, replace: forced.contains(name),
+                                             observer: observer, cancel: cancel)
                 entry.status = "ran"
                 entry.seconds = Date().timeIntervalSince(t0)
                 observer.stageFinished(name, status: "ran", seconds: entry.seconds, error: nil)
@@ -105,7 +108,7 @@ public struct PipelineRunner: Sendable {
         return record
     }
 
-    private func runStage(_ s: ResolvedStage, def: PipelineDefinition, store: ArtifactStore, replace: Bool,
+    private func runStage(_ s: ResolvedStage, def: PipelineDefinition, store: ArtifactStore, run: RunSnapshot, replace: Bool,
                           observer: RunObserver, cancel: CancellationFlag) throws -> [String: JSONValue] {
         let staging = try store.makeStaging(for: s.key)
         let work = store.workDirectory(s.key)
@@ -114,6 +117,7 @@ public struct PipelineRunner: Sendable {
             let inputs = Dictionary(uniqueKeysWithValues: s.dependencies.map { ($0, store.artifactDirectory(def.stage($0)!.key)) })
             let context = StageContext(stageName: s.name, outputDirectory: staging.appendingPathComponent("artifact"),
                                        workDirectory: work, inputs: inputs, pipelineDirectory: def.directory, seed: def.seed,
+                                       cacheDirectory: store.root, run: run,
                                        progress: { observer.stageProgress(s.name, $0) },
                                        cancelled: { cancel.isCancelled }, log: { observer.message("\(s.name): \($0)") })
             let metrics = try s.implementation.run(s.configuration, context)

@@ -14,19 +14,27 @@ public final class StageContext: @unchecked Sendable {
     public let pipelineDirectory: URL
     /// The pipeline seed.
     public let seed: UInt64
+    /// The cache directory (`.finch/`, `--cache-dir` or `$FINCH_CACHE_DIR`). Stages may keep caches
+    /// shared across keys below it in a folder named after them (e.g. `downloads/`); the engine owns
+    /// `objects/`, `tmp/`, `work/`, `runs/` and `lock`.
+    public let cacheDirectory: URL
+    /// The run so far, for stages that summarise the pipeline (the report).
+    public let run: RunSnapshot
     private let progressSink: (StageProgress) -> Void
     private let cancelled: () -> Bool
     private let logSink: (String) -> Void
 
     init(stageName: String, outputDirectory: URL, workDirectory: URL, inputs: [String: URL], pipelineDirectory: URL,
-         seed: UInt64, progress: @escaping (StageProgress) -> Void, cancelled: @escaping () -> Bool,
-         log: @escaping (String) -> Void) {
+         seed: UInt64, cacheDirectory: URL, run: RunSnapshot, progress: @escaping (StageProgress) -> Void,
+         cancelled: @escaping () -> Bool, log: @escaping (String) -> Void) {
         self.stageName = stageName
         self.outputDirectory = outputDirectory
         self.workDirectory = workDirectory
         self.inputs = inputs
         self.pipelineDirectory = pipelineDirectory
         self.seed = seed
+        self.cacheDirectory = cacheDirectory
+        self.run = run
         progressSink = progress
         self.cancelled = cancelled
         logSink = log
@@ -55,6 +63,30 @@ public final class StageContext: @unchecked Sendable {
 
     /// A line of output shown above the progress display.
     public func log(_ message: String) { logSink(message) }
+}
+
+/// What a stage may know about the run it is part of: the resolved specification (as in the run
+/// record) and the entries of the stages that finished before it in this run. A cached stage's entry
+/// has `seconds == 0`; the run records under `cacheDirectory/runs` hold the run that made it.
+public struct RunSnapshot: Sendable {
+    /// The pipeline's name.
+    public let pipeline: String
+    /// The run record's id.
+    public let runID: String
+    /// `{name, seed, stages: {NAME: {uses, config}}}` with defaults filled in.
+    public let spec: JSONValue
+    /// Stage names in execution order (every stage of the pipeline).
+    public let order: [String]
+    /// Record entries of the stages finished so far in this run ("ran" or "cached"), by name.
+    public let finished: [String: RunRecord.Stage]
+
+    public init(pipeline: String, runID: String, spec: JSONValue, order: [String], finished: [String: RunRecord.Stage]) {
+        self.pipeline = pipeline
+        self.runID = runID
+        self.spec = spec
+        self.order = order
+        self.finished = finished
+    }
 }
 
 public struct StageProgress: Sendable {

@@ -136,9 +136,16 @@ public struct Downloader: Sendable {
         queue.maxConcurrentOperationCount = 1
         let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
         defer { session.finishTasksAndInvalidate() }
-        return try await withCheckedThrowingContinuation { continuation in
-            delegate.continuation = continuation
-            session.dataTask(with: request).resume()
+        // Cancelling the waiting task (Ctrl-C in a stage) cancels the request; the partial file stays for a resume.
+        try Task.checkCancellation()
+        let dataTask = session.dataTask(with: request)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                delegate.continuation = continuation
+                dataTask.resume()
+            }
+        } onCancel: {
+            dataTask.cancel()
         }
     }
 
