@@ -97,14 +97,14 @@ import Tokenizers
           scores: {uses: judge, responses: data, kind: exact, model: llama3}
         """)
         let expected = [
-            "p.yaml:2:54: error: give `url:` or `path:`, not both",
-            "p.yaml:2:70: error: sha256 'abc' must be 64 hexadecimal digits",
+            "p.yaml:2:64: error: give `url:` or `path:`, not both",
+            "p.yaml:2:80: error: sha256 'abc' must be 64 hexadecimal digits",
             "p.yaml:3:48: error: 'alpca' is not a valid value for 'style' (did you mean 'alpaca'?)",
-            "p.yaml:4:41: error: split fractions train 0.8 + test 0.1 + validation 0.2",
+            "p.yaml:4:47: error: split fractions train 0.8 + test 0.1 + validation 0.2",
             "p.yaml:5:29: error: unknown model size 'gpt2-tiny'",
-            "p.yaml:6:41: error: dim 32 is not divisible by heads 3",
-            "p.yaml:7:3: error: `kind: bpe` needs `vocab_size:`",
-            "p.yaml:8:3: error: stage 'data' (uses: fetch) produces records, but this reference needs responses",
+            "p.yaml:6:49: error: dim 32 is not divisible by heads 3",
+            "p.yaml:7:8: error: `kind: bpe` needs `vocab_size:`",
+            "p.yaml:8:36: error: stage 'data' (uses: fetch) produces records, but this reference needs responses",
             "p.yaml:8:62: error: judge `model:` has no meaning for `kind: exact`",
         ]
         for prefix in expected {
@@ -143,7 +143,7 @@ import Tokenizers
         let wrongHash = try h.run(file, overrides: ["stages.data.sha256=\(String(repeating: "0", count: 64))"])
         #expect(wrongHash.stages["data"]?.error?.contains("sha256 is \(sha) but the pipeline pins 0000") == true)
 
-        let missing = try h.run(file, overrides: ["stages.data.url=\(server.baseURL.absoluteString)/nope.json"])
+        let missing = try h.run(file, overrides: ["stages.data.url=\(server.baseURL.absoluteString)/nope.json", "stages.data.sha256=null"])
         #expect(missing.stages["data"]?.error?.contains("HTTP 404") == true)
 
         // A closed port: the message names the URL and suggests a local `path:`.
