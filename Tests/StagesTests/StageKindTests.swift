@@ -203,4 +203,18 @@ import Tokenizers
         #expect(try SyntheticStage.generate(SyntheticConfig(count: 200, tasks: [.addition, .reverseWord]), seed: 1)
             == ArtifactFiles.readRecords(from: h.artifact(r, "data")))
     }
+
+    @Test func ctrlCStopsADownloadAtOnce() throws {
+        let server = try LoopbackHTTPServer { _ in .init(status: 200, body: Data("[]".utf8), delay: 20) }
+        defer { server.stop() }
+        let h = try PipelineHarness()
+        let file = try h.write("p.yaml", "stages:\n  data: {uses: fetch, url: \"\(server.baseURL.absoluteString)/d.json\"}\n")
+        let cancel = CancellationFlag()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { cancel.cancel() }
+        let start = Date()
+        let record = try h.run(file, cancel: cancel)
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(record.exitStatus == 130 && record.stages["data"]?.error == "interrupted")
+        #expect(!ArtifactStore(root: h.cache).contains(record.stages["data"]!.key))
+    }
 }
