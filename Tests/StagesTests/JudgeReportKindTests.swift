@@ -100,6 +100,7 @@ struct RecordedTrainingKind: StageKind {
         #expect(llm.unparsable == 1 && llm.scored == 11)
         #expect(first.stages["llm"]?.metrics["unparsable"] == .number(1))
         #expect(server.requests.count == 12)
+        #expect(first.stages["report"]?.metrics["rouge.mean"] == rouge.mean.map(JSONValue.number))
 
         let html = try String(contentsOf: h.artifact(first, "report").appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("<svg") && html.contains("aria-label=\"training and validation loss\""))

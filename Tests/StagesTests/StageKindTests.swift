@@ -217,4 +217,13 @@ import Tokenizers
         #expect(record.exitStatus == 130 && record.stages["data"]?.error == "interrupted")
         #expect(!ArtifactStore(root: h.cache).contains(record.stages["data"]!.key))
     }
+
+    @Test func huggingFaceDatasetSources() throws {
+        let base = URL(fileURLWithPath: "/")
+        #expect(try SourceReference("hf://datasets/tatsu-lab/alpaca/data/train.jsonl", relativeTo: base)
+            == .remote(URL(string: "https://huggingface.co/datasets/tatsu-lab/alpaca/resolve/main/data/train.jsonl")!))
+        #expect(try SourceReference("hf://openai-community/gpt2-medium", relativeTo: base).file("model.safetensors")
+            == .remote(URL(string: "https://huggingface.co/openai-community/gpt2-medium/resolve/main/model.safetensors")!))
+        #expect(throws: SourceError.self) { try SourceReference("hf://datasets/tatsu-lab", relativeTo: base) }
+    }
 }

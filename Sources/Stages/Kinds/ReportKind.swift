@@ -44,6 +44,7 @@ public struct ReportKind: StageKind {
         var curves: [LossCurve] = []
         var responseSets: [(label: String, responses: [ResponseRecord])] = []
         var scoreSets: [ScoreSummary] = []
+        var scoreStages: [String] = []
         let fm = FileManager.default
         for ref in c.inputs {
             let dir = context.input(ref)
@@ -56,6 +57,7 @@ public struct ReportKind: StageKind {
             if fm.fileExists(atPath: dir.appendingPathComponent(ArtifactFiles.scores).path) {
                 let set = try ArtifactFiles.readScores(from: dir)
                 scoreSets.append(ScoreSummary(set, label: Self.scoreLabel(stage: ref.name, judge: set.judge, spec: run.spec)))
+                scoreStages.append(ref.name)
             }
         }
         let input = ReportInput(title: c.title ?? run.pipeline,
@@ -66,7 +68,7 @@ public struct ReportKind: StageKind {
                                 subtitle: "run \(run.runID)")
         try ReportStage.run(input, outputDirectory: context.outputDirectory)
         var metrics: [String: JSONValue] = ["loss_curves": .number(Double(curves.count)), "score_sets": .number(Double(scoreSets.count))]
-        for s in scoreSets { if let m = s.mean { metrics["mean \(s.label)"] = .number(m) } }
+        for (stage, set) in zip(scoreStages, scoreSets) { if let m = set.mean { metrics["\(stage).mean"] = .number(m) } }
         return metrics
     }
 

@@ -6,7 +6,8 @@ import Foundation
 public enum SourceReference: Equatable, Sendable, CustomStringConvertible {
     case local(URL)
     case remote(URL)
-    /// A Hugging Face Hub repository (`hf://owner/repo`, optionally `@revision`); `file(_:)` names one file in it.
+    /// A Hugging Face Hub repository (`hf://owner/repo`, optionally `@revision`; a dataset repository's
+    /// owner is `datasets/owner`); `file(_:)` names one file in it.
     case huggingFaceRepo(owner: String, repo: String, revision: String)
 
     /// Parses `text`; relative paths resolve against `baseDirectory` (the pipeline file's folder).
@@ -16,8 +17,15 @@ public enum SourceReference: Equatable, Sendable, CustomStringConvertible {
         if trimmed.hasPrefix("hf://") {
             let rest = String(trimmed.dropFirst(5))
             var parts = rest.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            // Dataset repositories live under /datasets on the Hub: hf://datasets/owner/repo/file.
+            var area = ""
+            if parts.first == "datasets" {
+                guard parts.count >= 3 else { throw SourceError.badHuggingFace(text) }
+                area = "datasets/"
+                parts.removeFirst()
+            }
             guard parts.count >= 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw SourceError.badHuggingFace(text) }
-            let owner = parts.removeFirst()
+            let owner = area + parts.removeFirst()
             var repo = parts.removeFirst()
             var revision = "main"
             if let at = repo.firstIndex(of: "@") {
@@ -82,7 +90,7 @@ public enum SourceError: LocalizedError, Equatable {
         case .badURL(let s): return "'\(s)' is not a valid URL"
         case .unsupportedScheme(let s, let scheme):
             return "'\(s)': scheme '\(scheme)://' is not supported; use https://, http://, file://, hf:// or a path relative to the pipeline file"
-        case .badHuggingFace(let s): return "'\(s)': expected hf://owner/repo, hf://owner/repo/path/to/file or hf://owner/repo@revision/file"
+        case .badHuggingFace(let s): return "'\(s)': expected hf://owner/repo, hf://owner/repo/path/to/file, hf://owner/repo@revision/file or hf://datasets/owner/repo/file"
         case .notARepository(let s): return "'\(s)' is not a Hugging Face repository (hf://owner/repo)"
         case .neitherURLNorPath: return "give either `url:` (https://, file://, hf://) or `path:` (relative to the pipeline file)"
         case .bothURLAndPath: return "give `url:` or `path:`, not both"
