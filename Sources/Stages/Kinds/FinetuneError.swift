@@ -1,0 +1,18 @@
+import Foundation
+
+public enum FinetuneError: LocalizedError, Equatable {
+    case vocabularyTooLarge(tokenizer: Int, model: Int)
+    case noTrainingBatches(examples: Int, batchSize: Int)
+    case checkpoint(URL, String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .vocabularyTooLarge(let t, let m):
+            return "the tokenizer has \(t) ids but the model's embedding has only \(m) rows; use the tokenizer the model was made for, or a model with `vocab: \(t)` or more"
+        case .noTrainingBatches(let n, let b):
+            return "the training split has \(n) example(s), fewer than one batch of `batch_size: \(b)` with `drop_last: true`; lower batch_size, set drop_last: false, or add data"
+        case .checkpoint(let url, let why):
+            return "\(url.path): cannot use the fine-tuning checkpoint (\(why)); delete the directory to start the stage over"
+        }
+    }
+}
