@@ -101,7 +101,7 @@ public struct GenerateStage: StageKind {
     /// Chapter 7's `generated_text[len(input_text):].replace("### Response:", "").strip()`, with the marker taken
     /// from the record's template: the response part before the output (`### Response:` for Alpaca,
     /// `<|assistant|>:` for Phi-3); chapter 7's marker when the template does not end with the output.
-    static func responseText(generated: String, record: PromptRecord) -> String {
+    public static func responseText(generated: String, record: PromptRecord) -> String {
         var marker = "### Response:"
         if !record.output.isEmpty, record.response.hasSuffix(record.output) {
             let before = pythonStrip(String(record.response.dropLast(record.output.count)))
