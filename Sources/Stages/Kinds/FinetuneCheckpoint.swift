@@ -22,7 +22,7 @@ struct FinetuneCheckpoint {
         var tokensSeen = 0
         /// Training wall time before this checkpoint, summed over runs.
         var seconds = 0.0
-        var metrics = TrainingMetrics()
+        var metrics = TrainingMetrics(trainLoss: [], valLoss: [], steps: [], tokensSeen: [], seconds: 0, tokensPerSecond: 0)
 
         enum CodingKeys: String, CodingKey {
             case step, epoch, batch, microStep = "micro_step", tokensSeen = "tokens_seen", seconds, metrics

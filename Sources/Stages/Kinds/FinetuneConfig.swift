@@ -141,8 +141,8 @@ public struct FinetuneConfig: StageConfiguration, Equatable {
         positive(maxSteps, ["max_steps"])
         positive(gradAccumulation, ["grad_accumulation"])
         positive(eval.every, ["eval", "every"])
+        positive(eval.batches, ["eval", "batches"])
         positive(checkpointEvery, ["checkpoint_every"])
-        if eval.batches < 0 { issues.append(ConfigIssue(["eval", "batches"], "must be 0 or more, got \(eval.batches)")) }
         if let maxLength, maxLength < 1 { issues.append(ConfigIssue(["max_length"], "must be at least 1 token, got \(maxLength)")) }
         if let gradClip, !(gradClip > 0) { issues.append(ConfigIssue(["grad_clip"], "must be a positive norm, got \(gradClip)")) }
         if !(dropout >= 0 && dropout < 1) { issues.append(ConfigIssue(["dropout"], "must be in [0, 1), got \(dropout)")) }

@@ -30,8 +30,8 @@ public struct FinetuneStage: StageKind {
         guard let m = try? ArtifactFiles.readJSON(TrainingMetrics.self, from: artifact.appendingPathComponent(TrainingMetrics.fileName)) else {
             return nil
         }
-        let last = m.steps.last.map { "step \($0): train loss \(format(m.trainLoss.last ?? nil)), val loss \(format(m.valLoss.last ?? nil))" } ?? "no evaluation"
-        return "\(last); \(String(format: "%.1f", m.seconds)) s, \(String(format: "%.0f", m.tokensPerS)) tokens/s"
+        let last = m.steps.last.map { "step \($0): train loss \(format(m.trainLoss.last)), val loss \(format(m.valLoss.last))" } ?? "no evaluation"
+        return "\(last); \(String(format: "%.1f", m.seconds)) s, \(String(format: "%.0f", m.tokensPerSecond)) tokens/s"
     }
 
     public func run(_ c: FinetuneConfig, context: StageContext) throws -> [String: JSONValue] {
@@ -60,10 +60,10 @@ public struct FinetuneStage: StageKind {
             "steps": .number(Double(loop.position.step)),
             "tokens_seen": .number(Double(loop.position.tokensSeen)),
             "seconds": .number(metrics.seconds),
-            "tokens_per_s": .number(metrics.tokensPerS),
+            "tokens_per_s": .number(metrics.tokensPerSecond),
         ]
-        if let t = metrics.trainLoss.last ?? nil { result["train_loss"] = .number(t) }
-        if let v = metrics.valLoss.last ?? nil { result["val_loss"] = .number(v) }
+        if let t = metrics.trainLoss.last { result["train_loss"] = .number(t) }
+        if let v = metrics.valLoss.last { result["val_loss"] = .number(v) }
         return result
     }
 
@@ -118,18 +118,21 @@ final class FinetuneLoop {
     }
 
     /// Chapter 7's `calc_loss_loader(…, num_batches=eval_iter)` on a fresh pass of each loader; nil for an empty loader.
-    func evaluate(stream: UInt64) -> (train: Double?, val: Double?) {
+    /// A loss that is not finite stops the run: the curves could not be recorded and the weights are useless.
+    func evaluate(stream: UInt64, step: Int) throws -> (train: Double, val: Double?) {
         let n = config.eval.batches
         let trainPass = train.batchOrder(batchSize: config.batchSize, dropLast: config.dropLast,
                                          shuffle: config.shuffle ? evalStream.fork(stream) : nil)
         let valPass = validation.batchOrder(batchSize: config.batchSize, dropLast: false, shuffle: nil)
-        func loss(_ pass: [[Int]], _ data: FinetuneExamples) -> Double? {
+        func loss(_ pass: [[Int]], _ data: FinetuneExamples, _ split: String) throws -> Double? {
             let batches = pass.prefix(n).map { data.collateBatch($0, padId: padId, maxLength: maxLength) }
             guard !batches.isEmpty else { return nil }
             let value = Double(trainer.evaluate(Array(batches)))
-            return value.isFinite ? value : nil
+            guard value.isFinite else { throw FinetuneError.diverged(split: split, step: step, loss: value) }
+            return value
         }
-        return (loss(trainPass, train), loss(valPass, validation))
+        // The train loader has at least one batch (checked at the start), so the train loss always exists.
+        return (try loss(trainPass, train, "train")!, try loss(valPass, validation, "validation"))
     }
 
     func run() throws -> TrainingMetrics {
@@ -139,7 +142,7 @@ final class FinetuneLoop {
             trainer.microStep = saved.microStep
             context.log("resuming from the checkpoint at step \(saved.step) of \(totalSteps)")
         } else {
-            let initial = evaluate(stream: 0)
+            let initial = try evaluate(stream: 0, step: -1)
             position.metrics.initial = TrainingMetrics.Initial(train: initial.train, val: initial.val)
         }
         let previousSeconds = position.seconds
@@ -173,7 +176,7 @@ final class FinetuneLoop {
         }
         var metrics = position.metrics
         metrics.seconds = elapsed()
-        metrics.tokensPerS = metrics.seconds > 0 ? Double(position.tokensSeen) / metrics.seconds : 0
+        metrics.tokensPerSecond = metrics.seconds > 0 ? Double(position.tokensSeen) / metrics.seconds : 0
         return metrics
     }
 
@@ -181,13 +184,13 @@ final class FinetuneLoop {
     private func afterStep(elapsed: () -> Double) throws {
         position.microStep = trainer.microStep
         if (position.step - 1) % config.eval.every == 0 {
-            let losses = evaluate(stream: UInt64(position.step))
+            let losses = try evaluate(stream: UInt64(position.step), step: position.step - 1)
             position.metrics.steps.append(position.step - 1)
             position.metrics.tokensSeen.append(position.tokensSeen)
             position.metrics.trainLoss.append(losses.train)
-            position.metrics.valLoss.append(losses.val)
+            if let val = losses.val { position.metrics.valLoss.append(val) }
         }
-        context.progress(position.step, of: totalSteps, note: position.metrics.trainLoss.last.flatMap { $0 }.map { String(format: "loss %.3f", $0) })
+        context.progress(position.step, of: totalSteps, note: position.metrics.trainLoss.last.map { String(format: "loss %.3f", $0) })
         let cancelled = context.isCancelled
         if cancelled || position.step % config.checkpointEvery == 0 {
             position.seconds = elapsed()
