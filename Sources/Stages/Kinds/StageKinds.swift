@@ -10,7 +10,8 @@ public enum StageKinds {
         r.register(SplitKind())
         r.register(TokenizerKind())
         r.register(ModelKind())
-        // MERGE: register FinetuneStage() and GenerateStage() here (branch stages-train).
+        r.register(FinetuneStage())
+        r.register(GenerateStage())
         r.register(JudgeKind())
         r.register(ReportKind())
         return r
