@@ -117,5 +117,7 @@ import Tokenizers
             for s in upstream { #expect(key(v, s) == key(base, s), "\(file): \(s)") }
             #expect(key(v, changed) != key(base, changed), "\(file): \(changed)")
         }
+        let example = try loader.load(file: SharedData.packageRoot.appendingPathComponent("examples/custom-template.yaml"))
+        #expect(example.stages.count == 10)
     }
 }
