@@ -7,7 +7,7 @@ import Tokenizers
 @testable import Stages
 
 /// `pipelines/gpt2-alpaca.yaml` end to end on `../shared/data`, with a small random-init GPT-2 in place of
-/// the pretrained weights, a couple of training steps, three generated answers, the `exact` judge and the
+/// the pretrained weights, two training steps on short batches (fast in debug builds), three generated answers, the `exact` judge and the
 /// report. Needs the `finetune` and `generate` kinds (branch stages-train); until they are registered the
 /// test is reported as skipped with that reason.
 @Suite(.serialized) struct ChapterSevenPipelineTests {
@@ -26,7 +26,8 @@ import Tokenizers
             "stages.base.size={layers: 2, heads: 2, dim: 32, context: 256}",
             "stages.tuned.epochs=1",
             "stages.tuned.max_steps=2",
-            "stages.tuned.max_length=256",
+            "stages.tuned.batch_size=2",
+            "stages.tuned.max_length=64",
             "stages.tuned.eval.batches=1",
             "stages.responses.limit=3",
             "stages.responses.max_new_tokens=8",
@@ -60,12 +61,12 @@ import Tokenizers
         let splits = try ArtifactFiles.readSplits(from: h.artifact(first, "splits"))
         #expect([splits.train.count, splits.test.count, splits.validation.count] as [Int] == [935, 110, 55])
 
-        // The first training batch as chapter 7 builds it: format_input(entry) + response, GPT-2 ids, collate.
+        // A training batch of 8 as chapter 7 builds it (allowed_max_length 1024): format_input(entry) + response,
+        // GPT-2 ids, collate.
         let tokenizer = try BPETokenizer.load(directory: h.artifact(first, "tokenizer"))
         let items = splits.train.prefix(8).map { tokenizer.encode($0.text) }
-        let batch = collate(Array(items), padId: tokenizer.eotId, maxLength: 256)
-        let longest = items.map(\.count).max()!
-        #expect(batch.length == min(longest, 256))
+        let batch = collate(Array(items), padId: tokenizer.eotId, maxLength: 1024)
+        #expect(batch.rows == 8 && batch.length == items.map(\.count).max()!)
         for (row, ids) in items.enumerated() {
             let x = Array(batch.inputs[(row * batch.length)..<((row + 1) * batch.length)]).map(Int.init)
             let y = Array(batch.targets[(row * batch.length)..<((row + 1) * batch.length)]).map(Int.init)
@@ -116,5 +117,7 @@ import Tokenizers
             for s in upstream { #expect(key(v, s) == key(base, s), "\(file): \(s)") }
             #expect(key(v, changed) != key(base, changed), "\(file): \(changed)")
         }
+        let example = try loader.load(file: SharedData.packageRoot.appendingPathComponent("examples/custom-template.yaml"))
+        #expect(example.stages.count == 10)
     }
 }

@@ -179,6 +179,19 @@ import Tokenizers
         let copy = try h.run(file, overrides: ["stages.base.weights=\"\(h.artifact(a, "base").path)\"", "stages.base.size=null"])
         #expect(copy.exitStatus == 0, "\(copy.stages["base"]?.error ?? "")")
         #expect(try Checkpoint.load(from: h.artifact(copy, "base")).parameters[0].toArray() == weights.parameters[0].toArray())
+
+        // Weights over HTTP, pinned, with the size given: downloaded into the cache and checked against the size.
+        let weightsFile = h.artifact(a, "base").appendingPathComponent("model.safetensors")
+        let bytes = try Data(contentsOf: weightsFile)
+        let server = try LoopbackHTTPServer { _ in .init(status: 200, body: bytes) }
+        defer { server.stop() }
+        let url = "\(server.baseURL.absoluteString)/model.safetensors"
+        let remote = try h.run(file, overrides: ["stages.base.weights=\(url)", "stages.base.weights_sha256=\(try Downloader.sha256(of: weightsFile))"])
+        #expect(remote.exitStatus == 0, "\(remote.stages["base"]?.error ?? "")")
+        #expect(try Checkpoint.load(from: h.artifact(remote, "base")).parameters[0].toArray() == weights.parameters[0].toArray())
+        let wrongSize = try h.run(file, overrides: ["stages.base.weights=\(url)", "stages.base.size.layers=3"])
+        #expect(wrongSize.exitStatus == 1)
+        #expect(wrongSize.stages["base"]?.error?.contains("h.2") == true, "\(wrongSize.stages["base"]?.error ?? "")")
     }
 
     @Test func syntheticRecordsTrainABPETokenizer() throws {

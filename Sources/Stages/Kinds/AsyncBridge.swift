@@ -6,8 +6,9 @@ import Pipeline
 /// The work runs as a task whose executor drains its jobs on the calling thread. Blocking the caller
 /// while a task waits for a thread of Swift's shared pool could deadlock when the caller is itself
 /// one of those threads (tests; the pool is as wide as the machine has cores, here 2); this way the
-/// task needs no other thread. While the task waits on the network the caller polls the stage's
-/// cancellation flag and cancels the task, which cancels the request.
+/// task's own work needs no other thread (only a timer — the judge's retry back-off — wakes it through
+/// the shared pool, which then needs one free thread). While the task waits on the network the caller
+/// polls the stage's cancellation flag and cancels the task, which cancels the request.
 enum AsyncBridge {
     static func run<T: Sendable>(_ context: StageContext, _ body: @escaping @Sendable () async throws -> T) throws -> T {
         let executor = CallingThreadExecutor()
