@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what Finch needs from the system's package manager, then builds `finch` in release mode.
-# Safe to run twice: packages already present are not touched, and the build is incremental.
-#   scripts/setup.sh              install system packages if missing, build release
+# Installs what Finch needs from the system's package manager, builds `finch` in release mode and runs the
+# offline quickstart pipeline. Safe to run twice: packages already present are not touched, the build is
+# incremental and a second quickstart run is served from its cache.
+#   scripts/setup.sh              install system packages if missing, build release, run the quickstart
+#   scripts/setup.sh --no-run     the same without running the quickstart
 #   scripts/setup.sh --deps-only  only the system packages (what .ci/run uses before `swift test`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +30,5 @@ command -v swift >/dev/null || { echo "setup: swift is not on PATH; install Swif
 
 swift build -c release --product finch
 echo "setup: built $(pwd)/.build/release/finch"
+[ "${1:-}" = "--no-run" ] && exit 0
+.build/release/finch run pipelines/quickstart.yaml
