@@ -48,6 +48,7 @@ let package = Package(
         .executableTarget(name: "pipeline-testbed", dependencies: ["Pipeline"], path: "Tests/PipelineTestbed"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
