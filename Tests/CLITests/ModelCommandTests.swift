@@ -128,7 +128,7 @@ import Testing
         // Only one of --vocab/--encoder; a negative temperature.
         let half = try FinchBinary.run(["generate", "--model", model, "--vocab", "x", "hi"])
         #expect(half.status == 2 && half.stderr.contains("--encoder"), "\(half.stderr)")
-        let hot = try FinchBinary.run(["generate", "--model", model, "--tokenizer", bad.path, "--temperature", "-1", "hi"])
+        let hot = try FinchBinary.run(["generate", "--model", model, "--tokenizer", bad.path, "--temperature=-1", "hi"])
         #expect(hot.status == 2 && hot.stderr.contains("temperature"), "\(hot.stderr)")
 
         // init-model: no shape, an unknown preset, a preset mixed with a custom shape, heads not dividing dim.
