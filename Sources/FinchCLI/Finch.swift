@@ -10,5 +10,5 @@ struct Finch: ParsableCommand {
         abstract: "Fine-tune GPT-style language models to follow instructions, on the CPU, from YAML pipelines.",
         version: "finch \(version) (oneDNN \(Runtime.oneDNNVersion), CPU ISA \(Runtime.cpuISA), AMX \(Runtime.hasAMX ? "yes" : "no"))",
         subcommands: [RunCommand.self, PlanCommand.self, DagCommand.self, RunsCommand.self, DiffCommand.self,
-                      ShowCommand.self, GCCommand.self, Tokenize.self, Bench.self])
+                      ShowCommand.self, GCCommand.self, Tokenize.self, Generate.self, Chat.self, InitModel.self, Bench.self])
 }

@@ -137,6 +137,29 @@ private func copy(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, values: t.toAr
         }
     }
 
+    /// Large tensors are updated in chunks on several threads; the result must not depend on how many.
+    @Test func adamWChunkedUpdateIsIdenticalForAnyThreadCount() {
+        let count = 300_003  // above the chunking threshold, not a multiple of the lane width
+        var rng = RNG(seed: 11)
+        let initial = (0..<count).map { _ in rng.normal() }
+        let gradient = (0..<count).map { _ in rng.normal() * 0.1 }
+        func run(threads: Int) -> [Float] {
+            let saved = AdamW.threads
+            AdamW.threads = threads
+            defer { AdamW.threads = saved }
+            let p = Tensor(shape: [count], values: initial, requiresGrad: true)
+            let opt = AdamW([NamedParameter("w", p)], lr: 1e-3, weightDecay: 0.1)
+            for _ in 0..<2 {
+                p.grad = Tensor(shape: [count], values: gradient)
+                opt.step()
+            }
+            return p.toArray()
+        }
+        let one = run(threads: 1)
+        #expect(one != initial)
+        for threads in [2, 3, 4] { #expect(run(threads: threads) == one, "\(threads) threads") }
+    }
+
     @Test func emulatedFusedMultiplyAddMatchesFMA() {
         var rng = RNG(seed: 11)
         var mismatches = 0

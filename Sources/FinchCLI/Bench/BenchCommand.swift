@@ -5,5 +5,5 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Finch's performance; prints one JSON object per line.",
-        subcommands: [BenchKernels.self, BenchTokenizer.self, BenchPipeline.self])
+        subcommands: [BenchKernels.self, BenchTokenizer.self, BenchPipeline.self, BenchTrain.self, BenchGenerate.self])
 }

@@ -26,7 +26,9 @@ struct BenchKernels: ParsableCommand {
     /// Every producer, in output order. A new kernel family adds its producer here.
     static let producers: [any KernelBenchProducer] = [
         MatmulBench(),
+        FusedKernelBench(),
         ThreadInterplayBench(),
+        KernelThreadsBench(),
     ]
 
     @Option(name: .long, help: "Run only these benchmarks (repeatable): \(producers.map(\.name).joined(separator: ", ")).")

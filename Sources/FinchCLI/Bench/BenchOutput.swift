@@ -9,6 +9,8 @@ enum BenchValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expres
     /// A number printed with `digits` decimals (timings are noisy; more digits only add noise).
     case number(Double, digits: Int)
     case bool(Bool)
+    /// A JSON array (per-step losses, sequence lengths).
+    case array([BenchValue])
 
     init(stringLiteral value: String) { self = .string(value) }
     init(integerLiteral value: Int) { self = .int(value) }
@@ -20,6 +22,7 @@ enum BenchValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expres
         case .string(let s): return BenchOutput.quoted(s)
         case .int(let i): return String(i)
         case .bool(let b): return b ? "true" : "false"
+        case .array(let items): return "[" + items.map(\.json).joined(separator: ",") + "]"
         case .number(let x, let digits):
             guard x.isFinite else { return "null" }
             return String(format: "%.\(digits)f", x)

@@ -110,20 +110,15 @@ struct BenchPipeline: ParsableCommand {
             plans.append(Date().timeIntervalSince(t))
             guard !plan.anythingToRun else { throw ValidationError("plan found work in a cached pipeline") }
         }
-        let common = "\"stages\":\(stages),\"object_bytes\":\(objectBytes),\"repeats\":\(repeats)"
-        emit("{\"bench\":\"pipeline\",\"what\":\"uncached_run_setup\",\"seconds\":\(fmt(setup)),\(common)}")
-        emit("{\"bench\":\"pipeline\",\"what\":\"cached_run_new_process\",\"median_s\":\(fmt(median(process))),\(common)}")
-        emit("{\"bench\":\"pipeline\",\"what\":\"cached_run_in_process\",\"median_s\":\(fmt(median(inProcess))),\(common)}")
-        emit("{\"bench\":\"pipeline\",\"what\":\"plan_in_process\",\"median_s\":\(fmt(median(plans))),\(common)}")
+        let common: [(String, BenchValue)] = [("stages", .int(stages)), ("object_bytes", .int(Int(objectBytes))), ("repeats", .int(repeats))]
+        BenchOutput.emit([("bench", "pipeline"), ("what", "uncached_run_setup"), ("seconds", .number(setup, digits: 4))] + common)
+        BenchOutput.emit([("bench", "pipeline"), ("what", "cached_run_new_process"), ("median_s", .number(median(process), digits: 4))] + common)
+        BenchOutput.emit([("bench", "pipeline"), ("what", "cached_run_in_process"), ("median_s", .number(median(inProcess), digits: 4))] + common)
+        BenchOutput.emit([("bench", "pipeline"), ("what", "plan_in_process"), ("median_s", .number(median(plans), digits: 4))] + common)
     }
 
     private func median(_ xs: [Double]) -> Double {
         let s = xs.sorted()
         return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
-
-    private func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
-
-    /// Local JSON-line printer (the lead will swap in the shared one).
-    private func emit(_ line: String) { print(line); fflush(stdout) }
 }

@@ -34,8 +34,8 @@ struct BenchTokenizer: ParsableCommand {
             cpuTimes.append(threadCPUMilliseconds() - c0)
         }
         // Wall time is what the issue bounds; CPU time shows how much of it a busy machine added.
-        emit(["bench": "tokenizer", "mode": "load", "ms": round2(median(loadTimes)), "first_ms": round2(loadTimes[0]),
-              "cpu_ms": round2(median(cpuTimes))])
+        BenchOutput.emit([("bench", "tokenizer"), ("mode", "load"), ("cpu_ms", .number(median(cpuTimes), digits: 2)),
+                          ("first_ms", .number(loadTimes[0], digits: 2)), ("ms", .number(median(loadTimes), digits: 2))])
 
         let entries = try alpacaEntries(dataDir.appendingPathComponent("instruction/instruction-data.json"))
         let repeated = Array(repeating: entries, count: repeat_).flatMap { $0 }
@@ -57,13 +57,15 @@ struct BenchTokenizer: ParsableCommand {
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
             }
             let mbps = Double(bytes) / median(times) / 1e6
-            var line: [String: Any] = ["bench": "tokenizer", "mode": mode, "bytes": bytes, "tokens": tokens, "mb_per_s": round2(mbps)]
+            var line: [(String, BenchValue)] = [("bench", "tokenizer"), ("mode", .string(mode)), ("bytes", .int(bytes)),
+                                                ("mb_per_s", .number(mbps, digits: 2))]
             if let p = peerResult?[mode] as? [String: Any], let peerMBps = p["MB_per_s"] as? Double {
-                line["peer_mb_per_s"] = peerMBps
-                line["ratio"] = round2(mbps / peerMBps)
-                line["peer_tokens"] = p["tokens"]
+                line.append(("peer_mb_per_s", .number(peerMBps, digits: 2)))
+                if let peerTokens = p["tokens"] as? Int { line.append(("peer_tokens", .int(peerTokens))) }
+                line.append(("ratio", .number(mbps / peerMBps, digits: 2)))
             }
-            emit(line)
+            line.append(("tokens", .int(tokens)))
+            BenchOutput.emit(line)
         }
     }
 
@@ -104,24 +106,5 @@ struct BenchTokenizer: ParsableCommand {
     private func median(_ xs: [Double]) -> Double {
         let s = xs.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-
-    private func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
-
-    /// One JSON object per line, keys sorted with "bench" and "mode" first (local helper; see brief).
-    private func emit(_ object: [String: Any]) {
-        let order = ["bench", "mode"]
-        let keys = order.filter { object[$0] != nil } + object.keys.filter { !order.contains($0) }.sorted()
-        let fields = keys.map { key -> String in
-            let value = object[key]!
-            let encoded: String
-            if let s = value as? String {
-                encoded = String(data: try! JSONSerialization.data(withJSONObject: [s]), encoding: .utf8)!.dropFirst().dropLast().description
-            } else {
-                encoded = "\(value)"
-            }
-            return "\"\(key)\":\(encoded)"
-        }
-        print("{" + fields.joined(separator: ",") + "}")
     }
 }

@@ -9,6 +9,28 @@ struct FusedKernelBenchShape {
     var rows: Int { batch * tokens }
 }
 
+/// `finch bench kernels --only fused`: the fused kernels below, one line per kernel.
+struct FusedKernelBench: KernelBenchProducer {
+    let name = "fused"
+
+    func run(_ settings: KernelBenchSettings) {
+        for line in fusedKernelBenchmarks(repeats: settings.repetitions) {
+            // --filter selects kernels by name (layernorm, gelu, attention, cross_entropy).
+            if let filter = settings.filter, case .string(let kernel)? = line.first?.1, !kernel.contains(filter) { continue }
+            BenchOutput.emit(line)
+        }
+    }
+}
+
+/// `finch bench kernels --only kernel_threads`: `fusedKernelThreadingBenchmarks`.
+struct KernelThreadsBench: KernelBenchProducer {
+    let name = "kernel_threads"
+
+    func run(_ settings: KernelBenchSettings) {
+        fusedKernelThreadingBenchmarks(repeats: settings.repetitions).forEach(BenchOutput.emit)
+    }
+}
+
 /// Times the fused non-matmul kernels (forward and backward separately) at GPT-2 small shapes and
 /// returns one JSON line per kernel:
 /// `{"bench":"layernorm"|"gelu"|"attention"|"cross_entropy","ms_forward":…,"ms_backward":…}`.
@@ -17,18 +39,18 @@ struct FusedKernelBenchShape {
 /// Cross-entropy is timed as training runs it: forward writes the probabilities, backward turns
 /// them into the logits' gradient in place (an untimed forward precedes each timed backward).
 /// Kernels use `Parallel.threads` workers (1 unless `FINCH_KERNEL_THREADS` says otherwise).
-func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedKernelBenchShape()) -> [String] {
+func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedKernelBenchShape()) -> [[(String, BenchValue)]] {
     var random = RNG(seed: 2024)
     func filled(_ n: Int, scale: Float = 1) -> UnsafeMutablePointer<Float> {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
         for i in 0..<n { p[i] = random.normal() * scale }
         return p
     }
-    var lines: [String] = []
+    var lines: [[(String, BenchValue)]] = []
     func record(_ name: String, forward: () -> Void, beforeBackward: () -> Void = {}, backward: () -> Void) {
         let f = medianMilliseconds(repeats: repeats, forward)
         let b = medianMilliseconds(repeats: repeats, setup: beforeBackward, backward)
-        lines.append(#"{"bench":"\#(name)","ms_forward":\#(rounded(f)),"ms_backward":\#(rounded(b))}"#)
+        lines.append([("bench", .string(name)), ("ms_forward", .number(f, digits: 3)), ("ms_backward", .number(b, digits: 3))])
     }
 
     // layer norm: [N, C]
@@ -95,7 +117,7 @@ func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedK
 /// kernel threads. One line per setting:
 /// `{"bench":"kernel_threads","threads":…,"omp_wait_policy":"…","ms_sgemm":…,"ms_gelu":…,"ms_total":…}`
 /// (medians over `repeats`, after one warm-up).
-func fusedKernelThreadingBenchmarks(repeats: Int) -> [String] {
+func fusedKernelThreadingBenchmarks(repeats: Int) -> [[(String, BenchValue)]] {
     let m = 544, n = 3072, k = 768
     var random = RNG(seed: 7)
     let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k), b = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
@@ -106,7 +128,7 @@ func fusedKernelThreadingBenchmarks(repeats: Int) -> [String] {
     for i in 0..<(k * n) { b[i] = random.normal() * 0.05 }
     dx.initialize(repeating: 0, count: m * n)
     let policy = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"] ?? "default"
-    var lines: [String] = []
+    var lines: [[(String, BenchValue)]] = []
     for threads in [1, 2] {
         Parallel.with(threads: threads) {
             var gemm: [Double] = [], gelu: [Double] = [], total: [Double] = []
@@ -123,7 +145,9 @@ func fusedKernelThreadingBenchmarks(repeats: Int) -> [String] {
                 gelu.append(Double(t2 - t1) / 1e6)
                 total.append(Double(t2 - t0) / 1e6)
             }
-            lines.append(#"{"bench":"kernel_threads","threads":\#(threads),"omp_wait_policy":"\#(policy)","ms_sgemm":\#(rounded(median(gemm))),"ms_gelu":\#(rounded(median(gelu))),"ms_total":\#(rounded(median(total)))}"#)
+            lines.append([("bench", "kernel_threads"), ("threads", .int(threads)), ("omp_wait_policy", .string(policy)),
+                          ("ms_sgemm", .number(median(gemm), digits: 3)), ("ms_gelu", .number(median(gelu), digits: 3)),
+                          ("ms_total", .number(median(total), digits: 3))])
         }
     }
     return lines
@@ -149,5 +173,3 @@ private func median(_ values: [Double]) -> Double {
     let mid = v.count / 2
     return v.count % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2
 }
-
-private func rounded(_ ms: Double) -> String { String(format: "%.3f", ms) }

@@ -53,12 +53,39 @@ public final class AdamW: Optimizer {
                 let bc1 = 1 - pow(beta1, stepD)
                 let bc2 = 1 - pow(beta2, stepD)
                 let stepSize = lr / bc1
-                AdamW.update(param: p.tensor.data, grad: grad.data, m: s.expAvg.data, v: s.expAvgSq.data, count: p.tensor.count,
-                             decay: wd != 0 ? Float(1 - lr * wd) : nil, oneMinusBeta1: Float(1 - beta1),
-                             beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2),
-                             bc2Sqrt: Float(pow(bc2, 0.5)), eps: Float(eps), negStepSize: Float(-stepSize))
+                let (param, g, m, v) = (p.tensor.data, grad.data, s.expAvg.data, s.expAvgSq.data)
+                let decay: Float? = wd != 0 ? Float(1 - lr * wd) : nil
+                let (oneMinusBeta1, beta2F, oneMinusBeta2) = (Float(1 - beta1), Float(beta2), Float(1 - beta2))
+                let (bc2Sqrt, epsF, negStepSize) = (Float(pow(bc2, 0.5)), Float(eps), Float(-stepSize))
+                AdamW.forChunks(p.tensor.count) { lo, n in
+                    AdamW.update(param: param + lo, grad: g + lo, m: m + lo, v: v + lo, count: n,
+                                 decay: decay, oneMinusBeta1: oneMinusBeta1, beta2: beta2F, oneMinusBeta2: oneMinusBeta2,
+                                 bc2Sqrt: bc2Sqrt, eps: epsF, negStepSize: negStepSize)
+                }
                 state[p.name] = s
             }
+        }
+    }
+
+    /// Workers for the update of large tensors (`FINCH_OPTIMIZER_THREADS`, default: every core, at most 4).
+    /// Unlike the fused kernels (see `Parallel`), the optimizer runs after the last matrix product of the
+    /// step, when OpenMP's workers have stopped spinning within a millisecond, and it is a long memory-bound
+    /// pass (≈0.4 s single-threaded for GPT-2 small), so a second core pays off. The update is element-wise:
+    /// results are identical for any worker count.
+    nonisolated(unsafe) public static var threads: Int = {
+        if let s = ProcessInfo.processInfo.environment["FINCH_OPTIMIZER_THREADS"], let n = Int(s), n >= 1 { return n }
+        return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+    }()
+
+    /// Calls `body(start, count)` over contiguous chunks covering 0..<count, concurrently for large tensors.
+    static func forChunks(_ count: Int, _ body: (Int, Int) -> Void) {
+        let workers = count >= 1 << 18 ? min(threads, count >> 16) : 1
+        guard workers > 1 else { body(0, count); return }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            // Chunk starts on lane boundaries keep full-width loads in every chunk.
+            let lo = (count * w / workers) & ~(Lanes.scalarCount - 1)
+            let hi = w == workers - 1 ? count : (count * (w + 1) / workers) & ~(Lanes.scalarCount - 1)
+            if hi > lo { body(lo, hi - lo) }
         }
     }
 

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import GPT
+import TensorCore
+
+/// `finch bench generate`: greedy decoding with the KV cache, as `../shared/bench/peer_pytorch.py --mode
+/// generate` runs it: the first `--prompts` test prompts (Alpaca format, test split = entries [935, 1045)),
+/// exactly `--new-tokens` new tokens each (no stop token), from a randomly initialised model (seed 123).
+/// `--batch 1` continues the prompts one at a time as the peer does; `--batch 8` passes 8 prompts to one
+/// batched call. `tokens_per_s` = generated tokens / total time of the generate calls.
+struct BenchGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Time greedy generation with a KV cache (the peer_pytorch.py generate workload).")
+
+    @Option(help: "Model preset: gpt2-small, gpt2-medium, gpt2-large, gpt2-xl.")
+    var size = "gpt2-small"
+
+    @Option(help: "Test prompts to continue.")
+    var prompts = 8
+
+    @Option(name: .customLong("new-tokens"), help: "Tokens generated per prompt (exactly; no stop token).")
+    var newTokens = 64
+
+    @Option(help: "Prompts per generate call (left-padded together).")
+    var batch = 1
+
+    @Option(help: "Folder with gpt2/ and instruction/ (default: $FINCH_SHARED_DATA, else ../shared/data).")
+    var data: String?
+
+    @Option(help: "Python with torch + transformers + tiktoken: also run <data>/../bench/peer_pytorch.py now and report the ratio.")
+    var peer: String?
+
+    func validate() throws {
+        guard GPTConfig.presets[size] != nil else {
+            throw ValidationError("unknown --size '\(size)'; choose from \(GPTConfig.presets.keys.sorted().joined(separator: ", "))")
+        }
+        guard prompts >= 1, newTokens >= 1, batch >= 1 else {
+            throw ValidationError("--prompts, --new-tokens and --batch must be at least 1")
+        }
+    }
+
+    func run() throws {
+        let workload = try BenchWorkload(data: data)
+        guard prompts <= workload.test.count else {
+            throw ValidationError("--prompts \(prompts) exceeds the \(workload.test.count) test examples")
+        }
+        let peerRun = try peer.map {
+            try workload.runPeer(python: $0, arguments: ["--size", size, "--mode", "generate", "--prompts", String(prompts),
+                                                          "--new-tokens", String(newTokens)])
+        }
+        let ids = workload.test.prefix(prompts).map { workload.tokenizer.encode(workload.prompt($0)) }
+        let model = GPTModel(weights: try GPTWeights.random(config: try GPTConfig.preset(size), seed: 123))
+        let options = GenerationOptions(maxNewTokens: newTokens, temperature: 0, stopToken: nil)
+        var times: [Double] = [], generated = 0
+        for start in stride(from: 0, to: ids.count, by: batch) {
+            let group = Array(ids[start..<min(start + batch, ids.count)])
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let out = model.generate(group, options: options, firstIndex: start)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+            generated += out.reduce(0) { $0 + $1.count }
+        }
+        let tokensPerSecond = Double(generated) / times.reduce(0, +)
+        var fields: [(String, BenchValue)] = [
+            ("bench", "generate"), ("size", .string(size)), ("mode", "generate"),
+            ("threads", .int(DNNLThreading.threadCount)), ("kernel_threads", .int(Parallel.threads)),
+            ("prompts", .int(prompts)), ("new_tokens", .int(newTokens)), ("batch", .int(batch)),
+            ("prompt_lens", .array(ids.map { .int($0.count) })), ("generated_tokens", .int(generated)),
+            ("tokens_per_s", .number(tokensPerSecond, digits: 1)),
+            ("median_call_s", .number(BenchTiming.median(times), digits: 4)),
+            ("peak_rss_mb", .number(peakResidentMB(), digits: 0)),
+        ]
+        if let (p, rss) = peerRun {
+            for key in ["peer", "threads", "tokens_per_s", "median_prompt_s"] {
+                if let v = p[key] { fields.append((key == "peer" ? key : "peer_" + key, benchValue(v))) }
+            }
+            fields.append(("peer_peak_rss_mb", .number(rss, digits: 0)))
+            if let peerRate = (p["tokens_per_s"] as? NSNumber)?.doubleValue {
+                fields.append(("ratio", .number(tokensPerSecond / peerRate, digits: 3)))
+            }
+        }
+        BenchOutput.emit(fields)
+    }
+}
