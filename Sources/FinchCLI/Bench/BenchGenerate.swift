@@ -13,8 +13,7 @@ struct BenchGenerate: ParsableCommand {
         commandName: "generate",
         abstract: "Time greedy generation with a KV cache (the peer_pytorch.py generate workload).")
 
-    @Option(help: "Model preset: gpt2-small, gpt2-medium, gpt2-large, gpt2-xl.")
-    var size = "gpt2-small"
+    @OptionGroup var common: PeerWorkloadOptions
 
     @Option(help: "Test prompts to continue.")
     var prompts = 8
@@ -25,32 +24,23 @@ struct BenchGenerate: ParsableCommand {
     @Option(help: "Prompts per generate call (left-padded together).")
     var batch = 1
 
-    @Option(help: "Folder with gpt2/ and instruction/ (default: $FINCH_SHARED_DATA, else ../shared/data).")
-    var data: String?
-
-    @Option(help: "Python with torch + transformers + tiktoken: also run <data>/../bench/peer_pytorch.py now and report the ratio.")
-    var peer: String?
-
     func validate() throws {
-        guard GPTConfig.presets[size] != nil else {
-            throw ValidationError("unknown --size '\(size)'; choose from \(GPTConfig.presets.keys.sorted().joined(separator: ", "))")
-        }
         guard prompts >= 1, newTokens >= 1, batch >= 1 else {
             throw ValidationError("--prompts, --new-tokens and --batch must be at least 1")
         }
     }
 
     func run() throws {
-        let workload = try BenchWorkload(data: data)
+        let workload = try BenchWorkload(data: common.data)
         guard prompts <= workload.test.count else {
             throw ValidationError("--prompts \(prompts) exceeds the \(workload.test.count) test examples")
         }
-        let peerRun = try peer.map {
-            try workload.runPeer(python: $0, arguments: ["--size", size, "--mode", "generate", "--prompts", String(prompts),
+        let peerRun = try common.peer.map {
+            try workload.runPeer(python: $0, arguments: ["--size", common.size, "--mode", "generate", "--prompts", String(prompts),
                                                           "--new-tokens", String(newTokens)])
         }
         let ids = workload.test.prefix(prompts).map { workload.tokenizer.encode(workload.prompt($0)) }
-        let model = GPTModel(weights: try GPTWeights.random(config: try GPTConfig.preset(size), seed: 123))
+        let model = GPTModel(weights: try GPTWeights.random(config: try GPTConfig.preset(common.size), seed: 123))
         let options = GenerationOptions(maxNewTokens: newTokens, temperature: 0, stopToken: nil)
         var times: [Double] = [], generated = 0
         for start in stride(from: 0, to: ids.count, by: batch) {
@@ -62,7 +52,7 @@ struct BenchGenerate: ParsableCommand {
         }
         let tokensPerSecond = Double(generated) / times.reduce(0, +)
         var fields: [(String, BenchValue)] = [
-            ("bench", "generate"), ("size", .string(size)), ("mode", "generate"),
+            ("bench", "generate"), ("size", .string(common.size)), ("mode", "generate"),
             ("threads", .int(DNNLThreading.threadCount)), ("kernel_threads", .int(Parallel.threads)),
             ("prompts", .int(prompts)), ("new_tokens", .int(newTokens)), ("batch", .int(batch)),
             ("prompt_lens", .array(ids.map { .int($0.count) })), ("generated_tokens", .int(generated)),

@@ -14,8 +14,7 @@ struct BenchTrain: ParsableCommand {
         commandName: "train",
         abstract: "Time GPT-2 training steps on the chapter 7 batches (the peer_pytorch.py workload).")
 
-    @Option(help: "Model preset: gpt2-small, gpt2-medium, gpt2-large, gpt2-xl.")
-    var size = "gpt2-small"
+    @OptionGroup var common: PeerWorkloadOptions
 
     @Option(help: "Matrix-product precision: fp32, or bf16 (mixed precision, fp32 master weights).")
     var precision = "fp32"
@@ -26,34 +25,25 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Examples per batch.")
     var batch = 8
 
-    @Option(help: "Folder with gpt2/ and instruction/ (default: $FINCH_SHARED_DATA, else ../shared/data).")
-    var data: String?
-
-    @Option(help: "Python with torch + transformers + tiktoken: also run <data>/../bench/peer_pytorch.py now and report the ratio.")
-    var peer: String?
-
     func validate() throws {
-        guard GPTConfig.presets[size] != nil else {
-            throw ValidationError("unknown --size '\(size)'; choose from \(GPTConfig.presets.keys.sorted().joined(separator: ", "))")
-        }
         guard Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be fp32 or bf16 (got \(precision))") }
         guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be at least 1") }
     }
 
     func run() throws {
-        let workload = try BenchWorkload(data: data)
+        let workload = try BenchWorkload(data: common.data)
         guard steps * batch <= workload.train.count else {
             throw ValidationError("--steps × --batch = \(steps * batch) exceeds the \(workload.train.count) training examples")
         }
         let mode = "train-" + precision
         // The peer runs first, in its own process, so neither competes with the other for the cores.
-        let peerRun = try peer.map {
-            try workload.runPeer(python: $0, arguments: ["--size", size, "--mode", mode, "--steps", String(steps), "--batch", String(batch)])
+        let peerRun = try common.peer.map {
+            try workload.runPeer(python: $0, arguments: ["--size", common.size, "--mode", mode, "--steps", String(steps), "--batch", String(batch)])
         }
         let batches = (0..<steps).map { s in
             collate(workload.train[(s * batch)..<((s + 1) * batch)].map(workload.trainingIds))
         }
-        let config = try GPTConfig.preset(size)
+        let config = try GPTConfig.preset(common.size)
         let model = GPTModel(weights: try GPTWeights.random(config: config, seed: 123))
         let optimizer = AdamW([ParameterGroup(named: model.trainableParameters)], lr: 5e-5, weightDecay: 0.1)
         let trainer = try Trainer(model: model, optimizer: optimizer, precision: Precision(rawValue: precision)!)
@@ -70,7 +60,7 @@ struct BenchTrain: ParsableCommand {
         let tokens = batches[warmUp...].reduce(0) { $0 + $1.rows * $1.length }
         let median = BenchTiming.median(steady)
         var fields: [(String, BenchValue)] = [
-            ("bench", "train"), ("size", .string(size)), ("precision", .string(precision)), ("mode", .string(mode)),
+            ("bench", "train"), ("size", .string(common.size)), ("precision", .string(precision)), ("mode", .string(mode)),
             ("threads", .int(DNNLThreading.threadCount)), ("kernel_threads", .int(Parallel.threads)),
             ("steps", .int(steps)), ("batch", .int(batch)),
             ("seq_lens", .array(batches.map { .int($0.length) })),

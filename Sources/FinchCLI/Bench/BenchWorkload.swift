@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GPT
 import Stages
 import Tokenizers
 
@@ -83,5 +84,23 @@ func benchValue(_ any: Any) -> BenchValue {
     case let s as String: return .string(s)
     case let a as [Any]: return .array(a.map(benchValue))
     default: return .string("\(any)")
+    }
+}
+
+/// Options `finch bench train` and `finch bench generate` share with the peer workload.
+struct PeerWorkloadOptions: ParsableArguments {
+    @Option(help: "Model preset: gpt2-small, gpt2-medium, gpt2-large, gpt2-xl.")
+    var size = "gpt2-small"
+
+    @Option(help: "Folder with gpt2/ and instruction/ (default: $FINCH_SHARED_DATA, else ../shared/data).")
+    var data: String?
+
+    @Option(help: "Python with torch + transformers + tiktoken: also run <data>/../bench/peer_pytorch.py now and report the ratio.")
+    var peer: String?
+
+    func validate() throws {
+        guard GPTConfig.presets[size] != nil else {
+            throw ValidationError("unknown --size '\(size)'; choose from \(GPTConfig.presets.keys.sorted().joined(separator: ", "))")
+        }
     }
 }
