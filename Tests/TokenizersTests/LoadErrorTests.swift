@@ -5,8 +5,26 @@ import Testing
 
 /// Corrupt or mismatched files are errors naming the file and line (hand-made files in Fixtures/tokenizer/corrupt).
 struct LoadErrorTests {
+    /// The hand-made layouts are committed as `encoder-json` and `vocab-bpe`, so that nothing mistakes them for
+    /// copies of the real GPT-2 files; the tests read them under their real names from a temporary `corrupt/`.
+    static let corrupt: URL = {
+        let fm = FileManager.default
+        let root = fm.temporaryDirectory.appendingPathComponent("finch-tokenizer-\(UUID().uuidString)/corrupt")
+        let source = Fixtures.url("corrupt")
+        let realName = ["encoder-json": "encoder.json", "vocab-bpe": "vocab.bpe"]
+        for layout in (try? fm.contentsOfDirectory(atPath: source.path)) ?? [] {
+            let dir = root.appendingPathComponent(layout)
+            try? fm.createDirectory(at: dir, withIntermediateDirectories: true)
+            for file in (try? fm.contentsOfDirectory(atPath: source.appendingPathComponent(layout).path)) ?? [] {
+                try? fm.copyItem(at: source.appendingPathComponent("\(layout)/\(file)"),
+                                 to: dir.appendingPathComponent(realName[file] ?? file))
+            }
+        }
+        return root
+    }()
+
     func load(_ name: String) throws -> BPETokenizer {
-        try BPETokenizer.load(directory: Fixtures.url("corrupt/\(name)"))
+        try BPETokenizer.load(directory: Self.corrupt.appendingPathComponent(name))
     }
 
     func message(_ name: String) -> String {
@@ -49,11 +67,11 @@ struct LoadErrorTests {
     }
 
     @Test func missingFilesAreNamed() {
-        let dir = Fixtures.url("corrupt/does-not-exist")
+        let dir = Self.corrupt.appendingPathComponent("does-not-exist")
         #expect(throws: TokenizerError.noTokenizerFiles(directory: dir.path)) { try BPETokenizer.load(directory: dir) }
-        let missing = Fixtures.url("corrupt/valid/nope.json")
+        let missing = Self.corrupt.appendingPathComponent("valid/nope.json")
         #expect(throws: TokenizerError.missingFile(path: missing.path)) {
-            try BPETokenizer.load(encoderJSON: missing, vocabBPE: Fixtures.url("corrupt/valid/vocab.bpe"))
+            try BPETokenizer.load(encoderJSON: missing, vocabBPE: Self.corrupt.appendingPathComponent("valid/vocab.bpe"))
         }
     }
 
@@ -61,7 +79,7 @@ struct LoadErrorTests {
         guard try Fixtures.gpt2() != nil else { return }
         // GPT-2's merges against the tiny vocabulary: "Ġ t" exists there, the second merge's result does not.
         do {
-            _ = try BPETokenizer.load(encoderJSON: Fixtures.url("corrupt/valid/encoder.json"), vocabBPE: SharedData.url("gpt2/vocab.bpe"))
+            _ = try BPETokenizer.load(encoderJSON: Self.corrupt.appendingPathComponent("valid/encoder.json"), vocabBPE: SharedData.url("gpt2/vocab.bpe"))
             Issue.record("mismatched files loaded")
         } catch {
             let m = (error as? LocalizedError)?.errorDescription ?? ""

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// One value in a benchmark record. Literals work directly: `["bench": "matmul", "m": 544, "gflops": 251.3]`.
 enum BenchValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
@@ -19,7 +20,7 @@ enum BenchValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expres
 
     var json: String {
         switch self {
-        case .string(let s): return BenchOutput.quoted(s)
+        case .string(let s): return JSONValue.string(s).canonicalJSON
         case .int(let i): return String(i)
         case .bool(let b): return b ? "true" : "false"
         case .array(let items): return "[" + items.map(\.json).joined(separator: ",") + "]"
@@ -38,23 +39,7 @@ enum BenchOutput {
     }
 
     static func emit(_ fields: [(String, BenchValue)]) {
-        let body = fields.map { "\(quoted($0.0)):\($0.1.json)" }.joined(separator: ",")
+        let body = fields.map { "\(JSONValue.string($0.0).canonicalJSON):\($0.1.json)" }.joined(separator: ",")
         FileHandle.standardOutput.write(Data("{\(body)}\n".utf8))
-    }
-
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -117,10 +117,7 @@ public final class AdamW: Optimizer {
     }
 
     public func exportState() -> OptimizerState {
-        var out = OptimizerState()
-        out.metadata[OptimizerStateFormat.formatKey] = OptimizerStateFormat.formatValue
-        out.metadata[OptimizerStateFormat.kindKey] = kind
-        out.metadata[OptimizerStateFormat.stepsKey] = String(stepCount)
+        var out = OptimizerStateFormat.header(kind: kind, steps: stepCount)
         for (name, s) in state {
             out.tensors["exp_avg/\(name)"] = s.expAvg
             out.tensors["exp_avg_sq/\(name)"] = s.expAvgSq

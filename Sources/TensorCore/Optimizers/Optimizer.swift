@@ -58,6 +58,11 @@ enum OptimizerStateFormat {
     static let formatKey = "format", formatValue = "finch-optimizer-state-1"
     static let kindKey = "kind", stepsKey = "steps"
 
+    /// An empty state carrying the header `checkHeader` reads back.
+    static func header(kind: String, steps: Int) -> OptimizerState {
+        OptimizerState(metadata: [formatKey: formatValue, kindKey: kind, stepsKey: String(steps)])
+    }
+
     static func checkHeader(_ state: OptimizerState, kind: String, file: String) throws -> Int {
         guard let format = state.metadata[formatKey] else { throw OptimizerError.stateMissingEntry(file: file, entry: formatKey) }
         guard format == formatValue else { throw OptimizerError.stateInvalidEntry(file: file, entry: formatKey, value: format) }

@@ -71,10 +71,7 @@ public final class SGD: Optimizer {
     }
 
     public func exportState() -> OptimizerState {
-        var out = OptimizerState()
-        out.metadata[OptimizerStateFormat.formatKey] = OptimizerStateFormat.formatValue
-        out.metadata[OptimizerStateFormat.kindKey] = kind
-        out.metadata[OptimizerStateFormat.stepsKey] = String(stepCount)
+        var out = OptimizerStateFormat.header(kind: kind, steps: stepCount)
         for (name, buffer) in momentumBuffers { out.tensors["momentum_buffer/\(name)"] = buffer }
         return out
     }
