@@ -24,6 +24,7 @@ struct Chat: ParsableCommand {
         try reportingInvalidInput {
             let options = try sampling.options()
             let (model, tokenizer) = try loadModelAndTokenizer(modelOptions, tokenizerOptions)
+            let decode = DecodeWeights(model: model, precision: options.precision)
             let interactive = isatty(STDIN_FILENO) != 0
             var turn = 0
             while true {
@@ -37,7 +38,7 @@ struct Chat: ParsableCommand {
                 let prompt = PromptTemplate.alpaca.prompt(for: record) + PromptTemplate.alpaca.response(for: record)
                 let ids = tokenizer.encode(prompt)
                 // Each turn samples from its own stream, so a conversation replays identically with the same seed.
-                let answer = model.generate([ids], options: options, firstIndex: turn)[0]
+                let answer = model.generate([ids], options: options, firstIndex: turn, decodeWeights: decode)[0]
                 turn += 1
                 write(tokenizer.decode(answer).trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GPT
+import TensorCore
 import Tokenizers
 
 /// `--model DIR`: a checkpoint directory in Hugging Face's GPT2LMHeadModel layout (`finch init-model`,
@@ -68,8 +69,12 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Seed of the sampling stream.")
     var seed: UInt64 = 123
 
+    @Option(help: "Weights of the per-token steps: fp32, or bf16 (half the bytes read per token; prompts stay fp32).")
+    var precision: Precision = .fp32
+
     func options() throws -> GenerationOptions {
-        let o = GenerationOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed)
+        let o = GenerationOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed,
+                                  precision: precision)
         do { try o.validate() } catch let e as GPTError {
             throw ModelCommandError.badOptions(e.errorDescription ?? "\(e)")
         }
@@ -120,3 +125,6 @@ func loadModelAndTokenizer(_ m: ModelOptions, _ t: TokenizerOptions) throws -> (
     }
     return (model, tokenizer)
 }
+
+/// `--precision fp32|bf16` (argument-parser lists the cases and rejects anything else).
+extension Precision: ExpressibleByArgument {}

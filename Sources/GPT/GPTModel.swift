@@ -65,9 +65,12 @@ public final class GPTModel: @unchecked Sendable {
     }
 
     /// One transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)). `attention` maps qkv [B, T, 3C] to [B, T, C]
-    /// (full causal during training, KV-cached during generation).
-    func block(_ i: Int, _ x: Tensor, attention: (Tensor) -> Tensor, drop: (Tensor) -> Tensor) -> Tensor {
+    /// (full causal during training, KV-cached during generation); `decode` replaces the projections during
+    /// generation's per-token steps.
+    func block(_ i: Int, _ x: Tensor, attention: (Tensor) -> Tensor, drop: (Tensor) -> Tensor,
+               decode: DecodeWeights? = nil) -> Tensor {
         let w = weights, p = "h.\(i)."
+        func project(_ x: Tensor, _ name: String) -> Tensor { decode?.project(x, name) ?? self.project(x, name) }
         let h1 = layerNorm(x, weight: w[p + "ln_1.weight"], bias: w[p + "ln_1.bias"])
         let qkv = project(h1, p + "attn.c_attn")
         let a = project(attention(qkv), p + "attn.c_proj")
@@ -77,10 +80,14 @@ public final class GPTModel: @unchecked Sendable {
         return add(x1, drop(m))
     }
 
+    /// The bias of projection `name`; c_attn has none unless `qkv_bias`.
+    func bias(of name: String) -> Tensor? {
+        config.qkvBias || !name.hasSuffix("c_attn") ? weights[name + ".bias"] : nil
+    }
+
     /// Conv1D projection `name` (weight [in, out], optional bias), plus its LoRA update when adapted.
     func project(_ x: Tensor, _ name: String) -> Tensor {
-        let bias = config.qkvBias || !name.hasSuffix("c_attn") ? weights[name + ".bias"] : nil
-        let y = linear(x, weight: weights[name + ".weight"], bias: bias)
+        let y = linear(x, weight: weights[name + ".weight"], bias: bias(of: name))
         guard let adapter = lora?.adapter(for: name) else { return y }
         return add(y, adapter.delta(x))
     }

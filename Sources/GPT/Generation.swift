@@ -9,9 +9,16 @@ extension GPTModel {
     /// When a sequence outgrows the context, the oldest tokens are cropped as chapter 5's `generate` does
     /// (`idx[:, -context_size:]`): the cache is rebuilt from the last `context` tokens each step from then on.
     /// `firstIndex` numbers the prompts for their sampling streams (prompt i samples from fork(firstIndex + i)).
+    ///
+    /// Prompts (and the window after a crop) run through the model's fp32 weights; each later step, one token per
+    /// sequence, through `decodeWeights` — built here in `options.precision` unless the caller passes a snapshot
+    /// to share between calls (its precision must match). The head always uses `decodeWeights`.
     public func generate(_ prompts: [[Int]], options: GenerationOptions = GenerationOptions(), firstIndex: Int = 0,
+                         decodeWeights: DecodeWeights? = nil,
                          onToken: ((_ row: Int, _ token: Int) -> Void)? = nil) -> [[Int]] {
         precondition(prompts.allSatisfy { !$0.isEmpty }, "every prompt needs at least one token")
+        precondition(decodeWeights.map { $0.precision == options.precision } ?? true,
+                     "decode weights in \(decodeWeights!.precision) for generation options in \(options.precision)")
         let B = prompts.count, context = config.context
         guard B > 0, options.maxNewTokens > 0 else { return prompts.map { _ in [] } }
         let longest = prompts.map(\.count).max()!
@@ -30,6 +37,7 @@ extension GPTModel {
         var cached = 0       // positions windowStart..<windowStart+cached are in the caches
 
         withoutGradients {
+            let decode = decodeWeights ?? DecodeWeights(model: self, precision: options.precision)
             for _ in 0..<options.maxNewTokens {
                 let length = tokens[0].count
                 if length - windowStart > capacity {
@@ -37,6 +45,8 @@ extension GPTModel {
                     cached = 0
                 }
                 let past = cached, newTokens = length - windowStart - cached
+                // Filling an empty cache is the prompt's pass; every later step is a one-token decode step.
+                let step = cached > 0 ? decode : nil
                 let fv = firstValid.map { Int32(max(0, $0 - windowStart)) }
                 let ids = tokens.flatMap { $0[(length - newTokens)...].map { Int32($0) } }
                 // Each row counts positions from its first real token, so padding shifts nothing.
@@ -47,13 +57,13 @@ extension GPTModel {
                     x = block(i, x, attention: { qkv in
                         cachedCausalSelfAttention(qkv, heads: c.heads, keys: caches[i].0, values: caches[i].1,
                                                   past: past, firstValid: fv)
-                    }, drop: { $0 })
+                    }, drop: { $0 }, decode: step)
                 }
                 cached += newTokens
                 // Only the last position's logits are needed: [B, 1, C] -> [B, V]
                 let last = layerNorm(slice(x, axis: 1, (newTokens - 1)..<newTokens),
                                      weight: weights["ln_f.weight"], bias: weights["ln_f.bias"])
-                let logits = matmul(reshape(last, [B, c.dim]), weights["wte.weight"], transposeB: true)
+                let logits = decode.logits(reshape(last, [B, c.dim]))
                 for b in 0..<B {
                     if finished[b] { tokens[b].append(options.stopToken ?? 0); continue }
                     let next = Sampler.pick(logits.data + b * c.vocab, count: c.vocab, options: options, rng: &rngs[b])

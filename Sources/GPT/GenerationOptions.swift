@@ -1,3 +1,5 @@
+import TensorCore
+
 /// How `generate` picks tokens (`generate:` stage options, `finch generate` flags).
 public struct GenerationOptions: Codable, Equatable, Sendable {
     /// New tokens per prompt at most (chapter 7: 256).
@@ -12,15 +14,18 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
     public var seed: UInt64 = 123
     /// Token that ends a sequence (GPT-2's `<|endoftext|>`); nil generates exactly `maxNewTokens`.
     public var stopToken: Int? = 50256
+    /// Weights of the per-token decode steps and the head: fp32, or bf16 (rounded once; activations and sums
+    /// stay fp32), which halves the bytes each step reads. Prompts always run in fp32.
+    public var precision: Precision = .fp32
 
     public init(maxNewTokens: Int = 256, temperature: Float = 0, topK: Int? = nil, topP: Float? = nil,
-                seed: UInt64 = 123, stopToken: Int? = 50256) {
+                seed: UInt64 = 123, stopToken: Int? = 50256, precision: Precision = .fp32) {
         self.maxNewTokens = maxNewTokens; self.temperature = temperature; self.topK = topK; self.topP = topP
-        self.seed = seed; self.stopToken = stopToken
+        self.seed = seed; self.stopToken = stopToken; self.precision = precision
     }
 
     enum CodingKeys: String, CodingKey {
-        case maxNewTokens = "max_new_tokens", temperature, topK = "top_k", topP = "top_p", seed, stopToken = "stop_token"
+        case maxNewTokens = "max_new_tokens", temperature, topK = "top_k", topP = "top_p", seed, stopToken = "stop_token", precision
     }
 
     public init(from decoder: Decoder) throws {
@@ -31,6 +36,7 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
         topK = try c.decodeIfPresent(Int.self, forKey: .topK)
         topP = try c.decodeIfPresent(Float.self, forKey: .topP)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        precision = try c.decodeIfPresent(Precision.self, forKey: .precision) ?? d.precision
         stopToken = c.contains(.stopToken) ? try c.decodeNil(forKey: .stopToken) ? nil : c.decode(Int.self, forKey: .stopToken) : d.stopToken
     }
 

@@ -101,13 +101,21 @@ public final class LoRA: @unchecked Sendable {
     public func merged(into weights: GPTWeights) throws -> GPTWeights {
         var tensors: [String: Tensor] = [:]
         for (name, t) in weights.named {
-            let copy = Tensor(shape: t.shape, values: t.toArray())
-            if name.hasSuffix(".weight"), let adapter = adapters[String(name.dropLast(".weight".count))] {
-                let product = withoutGradients { matmul(adapter.a, adapter.b) }
-                for j in 0..<copy.count { copy.data[j] += adapter.scale * product.data[j] }
+            if name.hasSuffix(".weight"), let merged = mergedWeight(String(name.dropLast(".weight".count)), base: t) {
+                tensors[name] = merged
+            } else {
+                tensors[name] = Tensor(shape: t.shape, values: t.toArray())
             }
-            tensors[name] = copy
         }
         return try GPTWeights(config: weights.config, tensors: tensors)
+    }
+
+    /// W + scale · A · B for an adapted projection (a new tensor), nil when `projection` has no adapter.
+    func mergedWeight(_ projection: String, base: Tensor) -> Tensor? {
+        guard let adapter = adapters[projection] else { return nil }
+        let product = withoutGradients { matmul(adapter.a, adapter.b) }
+        let merged = Tensor(shape: base.shape, values: base.toArray())
+        for j in 0..<merged.count { merged.data[j] += adapter.scale * product.data[j] }
+        return merged
     }
 }

@@ -64,4 +64,41 @@ import TensorCore
         let topOne = model.generate(Self.prompts, options: GenerationOptions(maxNewTokens: 8, temperature: 2, topK: 1, stopToken: nil))
         #expect(greedy == topOne)
     }
+
+    /// bf16 decode steps read the weights rounded to bf16 and nothing else changes: on a model whose weights
+    /// already are bf16 values, bf16 and fp32 generation must agree token for token.
+    @Test func bf16StepsEqualFP32OnBF16Weights() throws {
+        let weights = try HashedWeights.make(Self.config, gain: 20)
+        for (_, t) in weights.named { for i in 0..<t.count { t.data[i] = BFloat16.rounded(t.data[i]) } }
+        let model = GPTModel(weights: weights)
+        var options = GenerationOptions(maxNewTokens: 30, stopToken: nil)
+        let fp32 = model.generate(Self.prompts, options: options)
+        options.precision = .bf16
+        #expect(model.generate(Self.prompts, options: options) == fp32)
+    }
+
+    @Test func bf16BatchedEqualsOneByOneAndSharesASnapshot() throws {
+        let model = GPTModel(weights: try HashedWeights.make(Self.config, gain: 20))
+        let options = GenerationOptions(maxNewTokens: 12, stopToken: nil, precision: .bf16)
+        let snapshot = DecodeWeights(model: model, precision: .bf16)
+        let batched = model.generate(Self.prompts, options: options)
+        let single = Self.prompts.enumerated().map {
+            model.generate([$1], options: options, firstIndex: $0, decodeWeights: snapshot)[0]
+        }
+        #expect(batched == single)
+    }
+
+    /// Decode steps of an adapted model use the merged weights: same projections as the adapters on the fly.
+    @Test func decodeWeightsMergeLoRA() throws {
+        let model = GPTModel(weights: try HashedWeights.make(Self.config, gain: 20))
+        let lora = try LoRA(config: LoRAConfig(rank: 2, alpha: 4), model: Self.config, seed: 3)
+        for (_, t) in lora.named { for i in 0..<t.count { t.data[i] = Float(i % 7) * 0.01 - 0.03 } }
+        model.attach(lora)
+        let decode = DecodeWeights(model: model, precision: .fp32)
+        let x = Tensor(shape: [3, Self.config.dim], values: (0..<3 * Self.config.dim).map { Float($0 % 11) * 0.1 - 0.5 })
+        for name in ["h.0.attn.c_attn", "h.1.attn.c_proj", "h.0.mlp.c_fc"] {
+            let (fast, direct) = withoutGradients { (decode.project(x, name).toArray(), model.project(x, name).toArray()) }
+            #expect(zip(fast, direct).map { abs($0 - $1) }.max()! < 1e-4, "\(name)")
+        }
+    }
 }

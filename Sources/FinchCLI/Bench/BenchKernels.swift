@@ -26,6 +26,7 @@ struct BenchKernels: ParsableCommand {
     /// Every producer, in output order. A new kernel family adds its producer here.
     static let producers: [any KernelBenchProducer] = [
         MatmulBench(),
+        SkinnyMatmulBench(),
         FusedKernelBench(),
         ThreadInterplayBench(),
         KernelThreadsBench(),

@@ -17,7 +17,7 @@ struct BenchTrain: ParsableCommand {
     @OptionGroup var common: PeerWorkloadOptions
 
     @Option(help: "Matrix-product precision: fp32, or bf16 (mixed precision, fp32 master weights).")
-    var precision = "fp32"
+    var precision: Precision = .fp32
 
     @Option(help: "Training steps; the first two are warm-up and excluded from the median.")
     var steps = 12
@@ -26,7 +26,6 @@ struct BenchTrain: ParsableCommand {
     var batch = 8
 
     func validate() throws {
-        guard Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be fp32 or bf16 (got \(precision))") }
         guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be at least 1") }
     }
 
@@ -35,7 +34,7 @@ struct BenchTrain: ParsableCommand {
         guard steps * batch <= workload.train.count else {
             throw ValidationError("--steps × --batch = \(steps * batch) exceeds the \(workload.train.count) training examples")
         }
-        let mode = "train-" + precision
+        let mode = "train-" + precision.rawValue
         // The peer runs first, in its own process, so neither competes with the other for the cores.
         let peerRun = try common.peer.map {
             try workload.runPeer(python: $0, arguments: ["--size", common.size, "--mode", mode, "--steps", String(steps), "--batch", String(batch)])
@@ -46,7 +45,7 @@ struct BenchTrain: ParsableCommand {
         let config = try GPTConfig.preset(common.size)
         let model = GPTModel(weights: try GPTWeights.random(config: config, seed: 123))
         let optimizer = AdamW([ParameterGroup(named: model.trainableParameters)], lr: 5e-5, weightDecay: 0.1)
-        let trainer = try Trainer(model: model, optimizer: optimizer, precision: Precision(rawValue: precision)!)
+        let trainer = try Trainer(model: model, optimizer: optimizer, precision: precision)
         var times: [Double] = [], losses: [Float] = []
         let profile = ProcessInfo.processInfo.environment["FINCH_PROFILE"] != nil
         for b in batches {
@@ -60,7 +59,7 @@ struct BenchTrain: ParsableCommand {
         let tokens = batches[warmUp...].reduce(0) { $0 + $1.rows * $1.length }
         let median = BenchTiming.median(steady)
         var fields: [(String, BenchValue)] = [
-            ("bench", "train"), ("size", .string(common.size)), ("precision", .string(precision)), ("mode", .string(mode)),
+            ("bench", "train"), ("size", .string(common.size)), ("precision", .string(precision.rawValue)), ("mode", .string(mode)),
             ("threads", .int(DNNLThreading.threadCount)), ("kernel_threads", .int(Parallel.threads)),
             ("steps", .int(steps)), ("batch", .int(batch)),
             ("seq_lens", .array(batches.map { .int($0.length) })),

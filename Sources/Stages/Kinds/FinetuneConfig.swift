@@ -49,11 +49,6 @@ public struct FinetuneConfig: StageConfiguration, Equatable {
     /// Write a resumable checkpoint to the work directory every N optimizer steps; default 50.
     public var checkpointEvery: Int
 
-    public enum PrecisionChoice: String, Codable, Sendable, CaseIterable, ConfigChoices {
-        case fp32, bf16
-        var precision: Precision { self == .fp32 ? .fp32 : .bf16 }
-    }
-
     /// `eval: {every, batches}`: chapter 7's `eval_freq` and `eval_iter`.
     public struct EvalConfig: Codable, Equatable, Sendable {
         /// Evaluate after optimizer step 1 and every `every` steps after it; default 5.

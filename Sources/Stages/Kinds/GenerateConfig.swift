@@ -27,6 +27,8 @@ public struct GenerateConfig: StageConfiguration, Equatable {
     public var batchSize: Int
     /// Answer only the first N items of the split; default nil (all).
     public var limit: Int?
+    /// Weights of the per-token decode steps: fp32 (default) or bf16, which reads half the bytes per token.
+    public var precision: PrecisionChoice
 
     public enum SplitChoice: String, Codable, Sendable, CaseIterable, ConfigChoices {
         case train, test, validation
@@ -35,7 +37,7 @@ public struct GenerateConfig: StageConfiguration, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case model, data, tokenizer, split, maxNewTokens = "max_new_tokens", temperature, topK = "top_k", topP = "top_p"
-        case seed, batchSize = "batch_size", limit
+        case seed, batchSize = "batch_size", limit, precision
     }
 
     public init(model: StageRef, data: StageRef, tokenizer: StageRef) {
@@ -51,6 +53,7 @@ public struct GenerateConfig: StageConfiguration, Equatable {
         seed = d.seed
         batchSize = 8
         limit = nil
+        precision = .fp32
     }
 
     public init(from decoder: Decoder) throws {
@@ -65,6 +68,7 @@ public struct GenerateConfig: StageConfiguration, Equatable {
         seed = try c.value(.seed, default: seed)
         batchSize = try c.value(.batchSize, default: batchSize)
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
+        precision = try c.value(.precision, default: precision)
     }
 
     public var references: [StageReference] {
@@ -75,7 +79,7 @@ public struct GenerateConfig: StageConfiguration, Equatable {
     /// The options for `GPTModel.generate`, stopping at `stopToken`.
     func options(stopToken: Int) -> GenerationOptions {
         GenerationOptions(maxNewTokens: maxNewTokens, temperature: Float(temperature), topK: topK, topP: topP.map { Float($0) },
-                          seed: seed, stopToken: stopToken)
+                          seed: seed, stopToken: stopToken, precision: precision.precision)
     }
 
     public func validate() -> [ConfigIssue] {

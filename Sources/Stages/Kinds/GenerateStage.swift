@@ -30,7 +30,8 @@ public struct GenerateStage: StageKind {
     public init() {}
 
     public var name: String { "generate" }
-    public var version: Int { 1 }
+    // 2: per-token steps run on DecodeWeights (another summation order than version 1's oneDNN path).
+    public var version: Int { 2 }
     public var produces: ArtifactType { "responses" }
     public var summary: String { "generates responses to a split's prompts" }
 
@@ -51,6 +52,7 @@ public struct GenerateStage: StageKind {
         if let limit = c.limit { items = Array(items.prefix(limit)) }
         let options = c.options(stopToken: tokenizer.eotId)
         let journal = try GenerationJournal(directory: context.workDirectory)
+        let decode = DecodeWeights(model: model, precision: options.precision)
 
         var responses: [String?] = items.enumerated().map { journal.lookup(index: $0.offset, prompt: $0.element.prompt) }
         let resumed = responses.compactMap { $0 }.count
@@ -71,7 +73,8 @@ public struct GenerateStage: StageKind {
             while run < batch.count {
                 var end = run + 1
                 while end < batch.count && batch[end] == batch[end - 1] + 1 { end += 1 }
-                let outputs = model.generate(Array(prompts[run..<end]), options: options, firstIndex: batch[run])
+                let outputs = model.generate(Array(prompts[run..<end]), options: options, firstIndex: batch[run],
+                                             decodeWeights: decode)
                 for (k, new) in outputs.enumerated() {
                     let i = batch[run + k]
                     generatedTokens += new.count
