@@ -28,9 +28,22 @@ public final class GPTModel: @unchecked Sendable {
     }
 
     /// Mean cross-entropy over the batch's counted targets (-100 ignored), shape [].
+    ///
+    /// Only positions with a counted target reach the loss, so the head and the softmax run on those rows alone
+    /// (gathered by an embedding lookup into the hidden states, whose backward scatters the gradient back):
+    /// the head is about a third of a GPT-2 small step's products, and padding (plus the prompt under
+    /// mask_prompt) is a sixth or more of the positions of a chapter 7 batch. Same loss, same gradients.
     public func loss(_ batch: TokenBatch, dropout: RNG? = nil) -> Tensor {
-        let l = logits(ids: batch.inputs, batch: batch.rows, length: batch.length, dropout: dropout)
-        return crossEntropy(l, targets: batch.targets)
+        let (B, T, C) = (batch.rows, batch.length, config.dim)
+        let x = hiddenStates(ids: batch.inputs, batch: B, length: T, dropout: dropout)
+        let counted = batch.targets.indices.filter { batch.targets[$0] != TokenBatch.ignoreIndex }
+        guard !counted.isEmpty, counted.count < batch.targets.count else {
+            return crossEntropy(matmul(x, weights["wte.weight"], transposeB: true), targets: batch.targets)
+        }
+        let rows = embedding(reshape(x, [B * T, C]), ids: counted.map { Int32($0) })
+        // Tied head on the counted rows: logits [n, V] = rows [n, C] · wteᵀ
+        let logits = matmul(rows, weights["wte.weight"], transposeB: true)
+        return crossEntropy(logits, targets: counted.map { batch.targets[$0] })
     }
 
     /// Final-layer-normed hidden states [B, T, C].
