@@ -29,27 +29,51 @@ public final class GPTModel: @unchecked Sendable {
 
     /// Mean cross-entropy over the batch's counted targets (-100 ignored), shape [].
     ///
-    /// Only positions with a counted target reach the loss, so the head and the softmax run on those rows alone
-    /// (gathered by an embedding lookup into the hidden states, whose backward scatters the gradient back):
-    /// the head is about a third of a GPT-2 small step's products, and padding (plus the prompt under
-    /// mask_prompt) is a sixth or more of the positions of a chapter 7 batch. Same loss, same gradients.
+    /// Runs on the packed positions that can reach the loss (`PackedBatch`), and the head and softmax only on
+    /// those with a counted target: the head is about a third of a GPT-2 small step's products. Same loss and
+    /// gradients as the padded computation, up to summation order.
     public func loss(_ batch: TokenBatch, dropout: RNG? = nil) -> Tensor {
-        let (B, T, C) = (batch.rows, batch.length, config.dim)
-        let x = hiddenStates(ids: batch.inputs, batch: B, length: T, dropout: dropout)
-        let counted = batch.targets.indices.filter { batch.targets[$0] != TokenBatch.ignoreIndex }
-        guard !counted.isEmpty, counted.count < batch.targets.count else {
-            return crossEntropy(matmul(x, weights["wte.weight"], transposeB: true), targets: batch.targets)
+        let packed = PackedBatch(batch)
+        guard packed.count > 0 else {
+            // Nothing counted: the padded path gives cross-entropy's all-ignored result (0, zero gradients).
+            return crossEntropy(logits(ids: batch.inputs, batch: batch.rows, length: batch.length, dropout: dropout),
+                                targets: batch.targets)
         }
-        let rows = embedding(reshape(x, [B * T, C]), ids: counted.map { Int32($0) })
+        let x = hiddenStates(packed, dropout: dropout)
+        let rows = packed.countedTokens.count == packed.count ? x : embedding(x, ids: packed.countedTokens)
         // Tied head on the counted rows: logits [n, V] = rows [n, C] · wteᵀ
-        let logits = matmul(rows, weights["wte.weight"], transposeB: true)
-        return crossEntropy(logits, targets: counted.map { batch.targets[$0] })
+        return crossEntropy(matmul(rows, weights["wte.weight"], transposeB: true), targets: packed.countedTargets)
     }
 
     /// Final-layer-normed hidden states [B, T, C].
     func hiddenStates(ids: [Int32], batch B: Int, length T: Int, dropout: RNG?) -> Tensor {
         precondition(ids.count == B * T, "\(ids.count) ids for a [\(B), \(T)] batch")
         precondition(T <= config.context, "sequence of \(T) tokens exceeds the context of \(config.context)")
+        // x [B, T, C] = wte[ids] + wpe[0..<T] (broadcast over the batch)
+        let x = add(embedding(weights["wte.weight"], ids: ids, shape: [B, T]),
+                    embedding(weights["wpe.weight"], ids: (0..<Int32(T)).map { $0 }, shape: [T]))
+        return transformer(x, dropout: dropout) { qkv, p, rng in
+            causalSelfAttention(qkv, heads: self.config.heads, dropout: p, rng: rng)
+        }
+    }
+
+    /// Final-layer-normed hidden states [N, C] of a packed batch's tokens.
+    func hiddenStates(_ packed: PackedBatch, dropout: RNG?) -> Tensor {
+        precondition(packed.longest <= config.context, "sequence of \(packed.longest) tokens exceeds the context of \(config.context)")
+        let (B, T, C, N) = (packed.rows, packed.longest, config.dim, packed.count)
+        // x [N, C] = wte[ids] + wpe[positions]
+        let x = add(embedding(weights["wte.weight"], ids: packed.ids), embedding(weights["wpe.weight"], ids: packed.positions))
+        return transformer(x, dropout: dropout) { qkv, p, rng in
+            // qkv [N, 3C] -> padded [B, T, 3C] -> attention [B, T, C] -> packed [N, C]
+            let padded = embedding(qkv, ids: packed.paddedSlots, shape: [B, T])
+            let y = causalSelfAttention(padded, heads: self.config.heads, dropout: p, rng: rng)
+            return embedding(reshape(y, [B * T, C]), ids: packed.packedSlots, shape: [N])
+        }
+    }
+
+    /// Embedding dropout, the blocks and the final layer norm over embedded tokens x [..., C]. `attention`
+    /// gets qkv, the attention-dropout probability and its stream (nil without dropout).
+    private func transformer(_ embedded: Tensor, dropout: RNG?, attention: (Tensor, Float, RNG?) -> Tensor) -> Tensor {
         let c = config
         let p = c.dropout
         let training = dropout != nil && p > 0
@@ -64,20 +88,17 @@ public final class GPTModel: @unchecked Sendable {
             guard let rng = stream() else { return t }
             return TensorCore.dropout(t, probability: p, rng: rng)
         }
-        let positions = (0..<Int32(T)).map { $0 }
-        // x [B, T, C] = wte[ids] + wpe[0..<T] (broadcast over the batch)
-        var x = drop(add(embedding(weights["wte.weight"], ids: ids, shape: [B, T]),
-                         embedding(weights["wpe.weight"], ids: positions, shape: [T])))
+        var x = drop(embedded)
         for i in 0..<c.layers {
             x = block(i, x, attention: { qkv in
                 let rng = stream()
-                return causalSelfAttention(qkv, heads: c.heads, dropout: rng == nil ? 0 : p, rng: rng)
+                return attention(qkv, rng == nil ? 0 : p, rng)
             }, drop: drop)
         }
         return layerNorm(x, weight: weights["ln_f.weight"], bias: weights["ln_f.bias"])
     }
 
-    /// One transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)). `attention` maps qkv [B, T, 3C] to [B, T, C]
+    /// One transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)). `attention` maps qkv [..., 3C] to [..., C]
     /// (full causal during training, KV-cached during generation); `decode` replaces the projections during
     /// generation's per-token steps.
     func block(_ i: Int, _ x: Tensor, attention: (Tensor) -> Tensor, drop: (Tensor) -> Tensor,
