@@ -93,24 +93,30 @@ final class MatmulPlan: @unchecked Sendable {
     }
 
     /// C (+)= op(A)·op(B) on the caller's memory; returns when C is written. Safe to call concurrently.
-    func run(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
-        let aRaw = UnsafeMutableRawPointer(mutating: a), bRaw = UnsafeMutableRawPointer(mutating: b)
+    /// In bf16, fp32 operands are rounded into scratch copies; operands already in bf16 are used as they are.
+    func run(_ a: MatmulOperand, _ b: MatmulOperand, _ c: UnsafeMutablePointer<Float>) {
         guard let toBF16A, let toBF16B else {
-            DNNL.withStream { execute(src: aRaw, weights: bRaw, dst: c, stream: $0) }
+            guard case .fp32(let pa) = a, case .fp32(let pb) = b else { preconditionFailure("bf16 operand in the fp32 product \(key)") }
+            DNNL.withStream { execute(src: UnsafeMutableRawPointer(mutating: pa), weights: UnsafeMutableRawPointer(mutating: pb), dst: c, stream: $0) }
             return
         }
         // The bf16 copies live only for this call: the caller's fp32 data may change before the next one
         // (weights after every optimizer step), and pointer identity says nothing about content.
-        let bufferA = BF16Scratch.shared.take(bytes: bf16BytesA)
-        let bufferB = BF16Scratch.shared.take(bytes: bf16BytesB)
-        defer {
-            BF16Scratch.shared.give(bufferA)
-            BF16Scratch.shared.give(bufferB)
-        }
+        var scratch: [BF16Scratch.Buffer] = []
+        defer { scratch.forEach(BF16Scratch.shared.give) }
         DNNL.withStream { stream in
-            toBF16A.execute(from: aRaw, to: bufferA.pointer, stream: stream)
-            toBF16B.execute(from: bRaw, to: bufferB.pointer, stream: stream)
-            execute(src: bufferA.pointer, weights: bufferB.pointer, dst: c, stream: stream)
+            func bf16(_ operand: MatmulOperand, _ reorder: DNNLReorder, bytes: Int) -> UnsafeMutableRawPointer {
+                switch operand {
+                case .bf16(let p): return UnsafeMutableRawPointer(mutating: p)
+                case .fp32(let p):
+                    let buffer = BF16Scratch.shared.take(bytes: bytes)
+                    scratch.append(buffer)
+                    reorder.execute(from: UnsafeMutableRawPointer(mutating: p), to: buffer.pointer, stream: stream)
+                    return buffer.pointer
+                }
+            }
+            let src = bf16(a, toBF16A, bytes: bf16BytesA), weights = bf16(b, toBF16B, bytes: bf16BytesB)
+            execute(src: src, weights: weights, dst: c, stream: stream)
         }
     }
 

@@ -3,6 +3,13 @@ public enum Precision: String, Codable, Sendable, CaseIterable {
     case fp32, bf16
 }
 
+/// A matrix-product input: fp32 values, or values already rounded to bf16 (a `BF16Copy`, for products that
+/// reuse one operand, such as a weight in the forward pass and again in the backward pass).
+public enum MatmulOperand {
+    case fp32(UnsafePointer<Float>)
+    case bf16(UnsafePointer<UInt16>)
+}
+
 /// The one entry point for matrix products; same contract as `referenceMatmul`.
 ///
 /// Runs oneDNN's matmul primitive, cached per (shapes, transposes, batch, accumulate, precision) and
@@ -14,6 +21,16 @@ public func matmul(
     m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false,
     batch: Int = 1, accumulate: Bool = false, precision: Precision = .fp32
 ) {
+    matmul(.fp32(a), .fp32(b), c, m: m, n: n, k: k, transA: transA, transB: transB, batch: batch,
+           accumulate: accumulate, precision: precision)
+}
+
+/// The same with operands that may already be bf16 (then `precision` must be bf16).
+public func matmul(
+    _ a: MatmulOperand, _ b: MatmulOperand, _ c: UnsafeMutablePointer<Float>,
+    m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false,
+    batch: Int = 1, accumulate: Bool = false, precision: Precision
+) {
     precondition(m >= 0 && n >= 0 && k >= 0 && batch >= 0, "matmul: negative size m=\(m) n=\(n) k=\(k) batch=\(batch)")
     if m == 0 || n == 0 || batch == 0 { return }
     if k == 0 {
@@ -24,4 +41,20 @@ public func matmul(
     let key = MatmulKey(m: m, n: n, k: k, batch: batch, transA: transA, transB: transB,
                         accumulate: accumulate, precision: precision)
     MatmulPlans.plan(for: key).run(a, b, c)
+}
+
+/// fp32 values rounded to bf16 once, for an operand that several products read (see `linear`, `matmul`).
+public final class BF16Copy: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<UInt16>
+    public let count: Int
+
+    public init(_ source: UnsafePointer<Float>, count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        BFloat16.convert(source, to: pointer, count: count)
+    }
+
+    deinit { pointer.deallocate() }
+
+    public var operand: MatmulOperand { .bf16(pointer) }
 }

@@ -32,30 +32,51 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     // The product writes every element unless K is 0 (then the result is zeros).
     let out = k > 0 ? Tensor(uninitialized: outShape) : Tensor(zeros: outShape)
     let precision = ComputeSettings.precision
-    matmul(a.data, b.data, out.data, m: m, n: n, k: k, transA: transposeA, transB: transposeB,
+    let sa = SavedOperand(a, precision), sb = SavedOperand(b, precision)
+    matmul(sa.operand, sb.operand, out.data, m: m, n: n, k: k, transA: transposeA, transB: transposeB,
            batch: batch, precision: precision)
     guard Tensor.needsGraph(a, b) else { return out }
-    let sa = a.detached(), sb = b.detached()
+    // Keep only what the wanted gradients need: B for dA, A for dB.
+    let keptA = b.tracksGradient ? sa : nil, keptB = a.tracksGradient ? sb : nil
     return out.recorded("matmul", inputs: [a, b]) { g, inputs in
-        if let da = inputs[0]?.gradBuffer() {
+        let sg = SavedOperand(g, precision)
+        if let da = inputs[0]?.gradBuffer(), let keptB {
             if transposeA { // dA [K, M] = op(B) · dCᵀ
-                matmul(sb.data, g.data, da.data, m: k, n: m, k: n, transA: transposeB, transB: true,
+                matmul(keptB.operand, sg.operand, da.data, m: k, n: m, k: n, transA: transposeB, transB: true,
                        batch: batch, accumulate: true, precision: precision)
             } else {        // dA [M, K] = dC · op(B)ᵀ
-                matmul(g.data, sb.data, da.data, m: m, n: k, k: n, transB: !transposeB,
+                matmul(sg.operand, keptB.operand, da.data, m: m, n: k, k: n, transB: !transposeB,
                        batch: batch, accumulate: true, precision: precision)
             }
         }
-        if let db = inputs[1]?.gradBuffer() {
+        if let db = inputs[1]?.gradBuffer(), let keptA {
             if transposeB { // dB [N, K] = dCᵀ · op(A)
-                matmul(g.data, sa.data, db.data, m: n, n: k, k: m, transA: true, transB: transposeA,
+                matmul(sg.operand, keptA.operand, db.data, m: n, n: k, k: m, transA: true, transB: transposeA,
                        batch: batch, accumulate: true, precision: precision)
             } else {        // dB [K, N] = op(A)ᵀ · dC
-                matmul(sa.data, g.data, db.data, m: k, n: n, k: m, transA: !transposeA,
+                matmul(keptA.operand, sg.operand, db.data, m: k, n: n, k: m, transA: !transposeA,
                        batch: batch, accumulate: true, precision: precision)
             }
         }
     }
+}
+
+/// A product's input as its backward pass reads it: the fp32 tensor, or in bf16 its rounded copy, made once
+/// and shared by the forward product and the backward ones (as PyTorch's autocast saves its casts) — which
+/// also halves the memory an activation kept for backward takes.
+struct SavedOperand {
+    private let tensor: Tensor?
+    private let copy: BF16Copy?
+
+    init(_ t: Tensor, _ precision: Precision) {
+        if precision == .bf16 {
+            (tensor, copy) = (nil, BF16Copy(t.data, count: t.count))
+        } else {
+            (tensor, copy) = (t.detached(), nil)
+        }
+    }
+
+    var operand: MatmulOperand { copy?.operand ?? .fp32(tensor!.data) }
 }
 
 /// HF Conv1D / GPT-2 linear layer: x [..., in] · weight [in, out] + bias [out] -> [..., out].
@@ -73,19 +94,21 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
         for r in 0..<rows { (out.data + r * outF).update(from: bias.data, count: outF) }
     }
     let precision = ComputeSettings.precision
-    matmul(x.data, weight.data, out.data, m: rows, n: outF, k: inF, accumulate: bias != nil, precision: precision)
+    let sx = SavedOperand(x, precision), sw = SavedOperand(weight, precision)
+    matmul(sx.operand, sw.operand, out.data, m: rows, n: outF, k: inF, accumulate: bias != nil, precision: precision)
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     guard GradMode.isEnabled, inputs.contains(where: { $0.tracksGradient }) else { return out }
     // Keep only what the wanted gradients need: x for dW, W for dx (a frozen W under LoRA drops x).
-    let sx = weight.tracksGradient ? x.detached() : nil, sw = x.tracksGradient ? weight.detached() : nil
+    let keptX = weight.tracksGradient ? sx : nil, keptW = x.tracksGradient ? sw : nil
     return out.recorded("linear", inputs: inputs) { g, inputs in
+        let sg = SavedOperand(g, precision)
         // dx [rows, in] += dy [rows, out] · Wᵀ
-        if let dx = inputs[0]?.gradBuffer(), let sw {
-            matmul(g.data, sw.data, dx.data, m: rows, n: inF, k: outF, transB: true, accumulate: true, precision: precision)
+        if let dx = inputs[0]?.gradBuffer(), let keptW {
+            matmul(sg.operand, keptW.operand, dx.data, m: rows, n: inF, k: outF, transB: true, accumulate: true, precision: precision)
         }
         // dW [in, out] += xᵀ · dy
-        if let dw = inputs[1]?.gradBuffer(), let sx {
-            matmul(sx.data, g.data, dw.data, m: inF, n: outF, k: rows, transA: true, accumulate: true, precision: precision)
+        if let dw = inputs[1]?.gradBuffer(), let keptX {
+            matmul(keptX.operand, sg.operand, dw.data, m: inF, n: outF, k: rows, transA: true, accumulate: true, precision: precision)
         }
         // db [out] += Σ_rows dy
         if inputs.count > 2, let db = inputs[2]?.gradBuffer() {
