@@ -7,7 +7,9 @@ import TensorCore
 /// generate` runs it: the first `--prompts` test prompts (Alpaca format, test split = entries [935, 1045)),
 /// exactly `--new-tokens` new tokens each (no stop token), from a randomly initialised model (seed 123).
 /// `--batch 1` continues the prompts one at a time as the peer does; `--batch 8` passes 8 prompts to one
-/// batched call. `tokens_per_s` = generated tokens / total time of the generate calls.
+/// batched call. `--precision bf16` keeps the per-token steps' weights in bf16 (the peer runs fp32).
+/// `tokens_per_s` = generated tokens / (building the decode-weight snapshot, `prepare_s`, + the generate
+/// calls); `decode_weights_mb` is the snapshot's size.
 struct BenchGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
