@@ -35,12 +35,12 @@ public struct PipelineRunner: Sendable {
     /// Throws `SpecErrors` / `PipelineError` for invalid input (nothing ran); otherwise returns
     /// the run record, whose `exitStatus` is 0, 1 (a stage failed) or 130 (interrupted).
     public func run(file: URL, options: Options, observer: RunObserver, cancel: CancellationFlag = CancellationFlag()) throws -> RunRecord {
-        let definition = try PipelineLoader(registry: registry).load(file: file, overrides: options.overrides)
+        let store = ArtifactStore.resolve(explicit: options.cacheDirectory, pipelineFile: file)
+        let definition = try PipelineLoader(registry: registry).load(file: file, overrides: options.overrides, cacheDirectory: store.root)
         let names = definition.stages.map(\.name)
         for n in [options.until].compactMap({ $0 }) + options.force where definition.stage(n) == nil {
             throw PipelineError.unknownStage(n, names)
         }
-        let store = ArtifactStore.resolve(explicit: options.cacheDirectory, pipelineFile: file)
         let lock = try CacheLock(store: store, command: "finch run \(file.lastPathComponent)", wait: options.lockWait,
                                  notice: observer.message)
         defer { lock.release() }
@@ -62,7 +62,7 @@ public struct PipelineRunner: Sendable {
             let s = def.stage(name)!
             let inputs = Dictionary(uniqueKeysWithValues: s.dependencies.map { ($0, def.stage($0)!.key) })
             var entry = RunRecord.Stage(kind: s.kind, version: s.version, key: s.key, inputs: inputs, status: "skipped",
-                                        seconds: 0, metrics: [:], error: nil)
+                                        seconds: 0, metrics: [:], error: nil, localFiles: s.localFiles.isEmpty ? nil : s.localFiles)
             defer { record.stages[name] = entry }
             if stopped || !selected.contains(name) { continue }
             if cancel.isCancelled {
