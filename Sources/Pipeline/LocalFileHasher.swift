@@ -121,3 +121,14 @@ enum LocalSourceProblem: Error, Equatable {
         }
     }
 }
+
+/// A local source changed between planning and the end of its stage: the output is not committed,
+/// since its key names the old content.
+public struct LocalSourceChanged: LocalizedError, Equatable {
+    public let path: String
+    public let field: String
+
+    public var errorDescription: String? {
+        "local file \(path) (`\(field):`) changed while the pipeline ran; nothing was committed for this stage, run again to use the new content"
+    }
+}

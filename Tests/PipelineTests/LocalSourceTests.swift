@@ -10,13 +10,16 @@ struct ReadKind: StageKind {
         var sha256: String?
         var folder: Bool
         var also: [String]
-        enum CodingKeys: String, CodingKey { case path, sha256, folder, also }
+        /// Written over the file while the stage runs, as an editor saving mid-run would.
+        var rewrite: String?
+        enum CodingKeys: String, CodingKey { case path, sha256, folder, also, rewrite }
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             path = try c.decode(String.self, forKey: .path)
             sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
             folder = try c.value(.folder, default: false)
             also = try c.value(.also, default: [])
+            rewrite = try c.decodeIfPresent(String.self, forKey: .rewrite)
         }
         var references: [StageReference] { [] }
     }
@@ -29,6 +32,7 @@ struct ReadKind: StageKind {
         let text = c.folder ? try c.also.map { try String(contentsOf: url.appendingPathComponent($0), encoding: .utf8) }.joined()
             : try String(contentsOf: url, encoding: .utf8)
         try text.write(to: context.outputDirectory.appendingPathComponent("copy.txt"), atomically: false, encoding: .utf8)
+        if let rewrite = c.rewrite { try rewrite.write(to: url, atomically: true, encoding: .utf8) }
         return ["bytes": .number(Double(text.utf8.count))]
     }
     func localSources(_ c: Configuration, pipelineDirectory: URL) -> [LocalSource] {
@@ -62,8 +66,9 @@ func localRegistry() -> StageRegistry {
 
     """
 
-    func runLocal(_ file: URL) throws -> RunRecord {
-        try PipelineRunner(registry: localRegistry(), tool: "test").run(file: file, options: .init(), observer: SilentObserver())
+    func runLocal(_ file: URL, overrides: [String] = []) throws -> RunRecord {
+        try PipelineRunner(registry: localRegistry(), tool: "test").run(file: file, options: .init(overrides: overrides),
+                                                                      observer: SilentObserver())
     }
 
     func load(_ file: URL, overrides: [String] = []) throws -> PipelineDefinition {
@@ -109,6 +114,8 @@ func localRegistry() -> StageRegistry {
         #expect(s.takeExecutions() == ["data", "splits", "tuned", "report"])
         #expect(third.stages["data"]?.localFiles?["path"]?.sha256 == Self.helloAgainSHA)
         #expect(third.stages["extra"]?.status == "cached")
+        let path = s.dir.appendingPathComponent("data/mine.txt").standardizedFileURL.path
+        #expect(RunReports.diff(first, third).contains("    local file \(path) (`path:`): 5891b5b522d5 → d9a4c6676a62"))
         let copy = s.store.artifactDirectory(third.stages["data"]!.key).appendingPathComponent("copy.txt")
         #expect(try String(contentsOf: copy, encoding: .utf8) == "hello again\n")
 
@@ -116,6 +123,21 @@ func localRegistry() -> StageRegistry {
         s.write("data/mine.txt", "hello\n")
         #expect(try runLocal(file).stages["data"]?.key == first.stages["data"]?.key)
         #expect(s.takeExecutions().isEmpty)
+    }
+
+    @Test func fileEditedWhileTheRunWasGoingIsNotCommittedUnderTheOldKey() throws {
+        let (s, file) = try scratch()
+        let r = try runLocal(file, overrides: ["stages.data.rewrite=changed"])
+        #expect(r.exitStatus == 1)
+        #expect(r.stages["data"]?.status == "failed")
+        #expect(r.stages["data"]?.error == "local file data/mine.txt (`path:`) changed while the pipeline ran; nothing was committed for this stage, run again to use the new content")
+        #expect(!s.store.contains(r.stages["data"]!.key))
+        #expect(r.stages["splits"]?.status == "skipped")
+        // Run again: the new content is planned, read and committed.
+        let again = try runLocal(file)
+        #expect(again.exitStatus == 0)
+        let copy = s.store.artifactDirectory(again.stages["data"]!.key).appendingPathComponent("copy.txt")
+        #expect(try String(contentsOf: copy, encoding: .utf8) == "changed")
     }
 
     @Test func touchingTheFileKeepsItsKey() throws {
