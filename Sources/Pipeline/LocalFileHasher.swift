@@ -10,6 +10,9 @@ final class LocalFileHasher {
 
     private let cacheDirectory: URL?
     private var memo: LocalHashMemo?
+    /// Files hashed by this hasher, so a file several stages read is read once per load even when it
+    /// is too fresh for the memo.
+    private var seen: [String: (FileIdentity, String)] = [:]
     /// Files whose bytes were read (memo misses), for tests.
     private(set) var filesRead = 0
 
@@ -56,10 +59,12 @@ final class LocalFileHasher {
     private func fileHash(_ url: URL, identity: FileIdentity) throws -> String {
         let path = url.path
         if memo == nil, let cacheDirectory { memo = LocalHashMemo(cacheDirectory: cacheDirectory) }
+        if let (id, hex) = seen[path], id == identity { return hex }
         if let known = memo?.hash(path: path, stat: identity) { return known }
         let start = Int64(Date().timeIntervalSince1970 * 1e9)
         let hex = try Self.sha256(of: path)
         filesRead += 1
+        seen[path] = (identity, hex)
         // Remember only what was stable while read and is not too fresh to trust its timestamp.
         if FileIdentity(path: path) == identity, identity.mtimeNs < start - Self.settleSeconds * 1_000_000_000 {
             memo?.remember(path: path, stat: identity, sha256: hex)

@@ -173,6 +173,7 @@ func localRegistry() -> StageRegistry {
         for _ in 0..<2 {
             let h = LocalFileHasher(cacheDirectory: s.store.root)
             _ = try h.hash(source)
+            _ = try h.hash(source)  // a second stage reading the same file: read once per load
             h.save()
             #expect(h.filesRead == 1)
         }
@@ -282,6 +283,16 @@ func localRegistry() -> StageRegistry {
         try FileManager.default.removeItem(at: s.dir.appendingPathComponent("data/mine.txt"))
         #expect(try load(file).stage("data")?.key == def.stage("data")?.key)
         #expect(!FileManager.default.fileExists(atPath: s.store.root.appendingPathComponent(LocalHashMemo.fileName).path))
+    }
+
+    @Test func unpinningTellsThePlanThatTheFileNowEntersTheKey() throws {
+        let pinned = Self.pipeline.replacingOccurrences(of: "path: data/mine.txt", with: "path: data/mine.txt, sha256: \(Self.helloSHA)")
+        let (s, file) = try scratch(pipeline: pinned)
+        #expect(try runLocal(file).stages["data"]?.localFiles == nil)
+        s.write("p.yaml", Self.pipeline)
+        let plan = Plan(definition: try load(file), store: s.store)
+        #expect(plan.entries.first { $0.stage == "data" }?.reasons
+            == ["sha256: \(Self.helloSHA) → (absent)", "local file data/mine.txt now enters the key (not hashed in the last run)"])
     }
 
     @Test func stagesWithoutLocalSourcesKeepTheirKeyDocument() throws {
