@@ -17,11 +17,12 @@ struct PlanCommand: ParsableCommand {
         let plan: Plan
         do {
             let url = pipelineURL(pipeline)
-            let def = try PipelineLoader(registry: StageCatalog.registry).load(file: url, overrides: overrides)
+            let store = cache.store(pipeline: url)
+            let def = try PipelineLoader(registry: StageCatalog.registry).load(file: url, overrides: overrides, cacheDirectory: store.root)
             for n in [until].compactMap({ $0 }) + force where def.stage(n) == nil {
                 throw PipelineError.unknownStage(n, def.stages.map(\.name))
             }
-            plan = Plan(definition: def, store: cache.store(pipeline: url), until: until, force: force)
+            plan = Plan(definition: def, store: store, until: until, force: force)
         } catch {
             throw fail(error)
         }

@@ -63,11 +63,14 @@ public struct ResolvedStage: Sendable {
     public internal(set) var key: String = ""
     /// The canonical JSON that was hashed into `key`.
     public internal(set) var keyDocument: JSONValue = .null
+    /// Content hashes of the stage's unpinned local sources (`StageKind.localSources`), by field.
+    public internal(set) var localFiles: [String: LocalFileHash] = [:]
     let implementation: AnyStageKind
 }
 
 enum CacheKey {
-    /// {kind, implementation version, resolved configuration, input keys, seed where used}.
+    /// {kind, implementation version, resolved configuration, input keys, seed where used, content hashes
+    /// of unpinned local sources where there are any}.
     static func document(for s: ResolvedStage, inputKeys: [String: String], seed: UInt64) -> JSONValue {
         var doc: [String: JSONValue] = [
             "kind": .string(s.kind),
@@ -77,6 +80,8 @@ enum CacheKey {
         ]
         // Seeds above 2^53 would lose precision as JSON numbers; a string keeps them exact.
         if s.usesSeed { doc["seed"] = .string(String(seed)) }
+        // Absent rather than empty, so stages without local sources keep the keys they always had.
+        if !s.localFiles.isEmpty { doc["local_files"] = .object(s.localFiles.mapValues { .string($0.sha256) }) }
         return .object(doc)
     }
 

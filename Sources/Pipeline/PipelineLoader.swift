@@ -10,7 +10,9 @@ public struct PipelineLoader: Sendable {
     static let topLevelKeys = ["name", "seed", "description", "stages"]
     static let stageNamePattern = #/^[A-Za-z_][A-Za-z0-9_-]*$/#
 
-    public func load(file: URL, overrides: [String] = []) throws -> PipelineDefinition {
+    /// `cacheDirectory` holds the memo of local source hashes (`local-hashes.json`); nil means the
+    /// pipeline's default cache directory (`ArtifactStore.resolve(explicit: nil, pipelineFile: file)`).
+    public func load(file: URL, overrides: [String] = [], cacheDirectory: URL? = nil) throws -> PipelineDefinition {
         let displayName = Self.displayPath(file)
         let data: Data
         do {
@@ -18,10 +20,11 @@ public struct PipelineLoader: Sendable {
         } catch {
             throw PipelineError.cannotRead(file.path, error.localizedDescription)
         }
-        return try load(bytes: Array(data), file: file, displayName: displayName, overrides: overrides)
+        return try load(bytes: Array(data), file: file, displayName: displayName, overrides: overrides, cacheDirectory: cacheDirectory)
     }
 
-    public func load(bytes: [UInt8], file: URL, displayName: String, overrides: [String] = []) throws -> PipelineDefinition {
+    public func load(bytes: [UInt8], file: URL, displayName: String, overrides: [String] = [],
+                     cacheDirectory: URL? = nil) throws -> PipelineDefinition {
         if bytes.count > YAMLComposer.maxBytes {
             let empty = SourceText(name: displayName, text: "")
             throw SpecErrors([Diagnostic(SourceLocation(source: empty, line: 1, column: 1),
@@ -80,6 +83,10 @@ public struct PipelineLoader: Sendable {
 
         // Stages: kinds and typed configurations.
         var stageNodes: [String: YAMLNode] = [:]
+        var localFiles: [String: [String: LocalFileHash]] = [:]
+        let pipelineDirectory = file.deletingLastPathComponent()
+        let hasher = LocalFileHasher(cacheDirectory: cacheDirectory ?? ArtifactStore.resolve(explicit: nil, pipelineFile: file).root)
+        defer { hasher.save() }
         for (key, value) in stagePairs {
             let stageName = key.scalar ?? ""
             stageKeys[stageName] = key.location
@@ -113,8 +120,20 @@ public struct PipelineLoader: Sendable {
                 continue
             }
             guard sink.diagnostics.count == before else { continue }
-            for issue in configuration.validate() {
+            let issues = configuration.validate()
+            for issue in issues {
                 diagnostics.append(Diagnostic(Self.locate(issue.path, in: configNode, fallback: key.location), issue.message))
+            }
+            // Local sources are hashed only for a valid configuration, which is what names them.
+            if issues.isEmpty {
+                for source in kind.localSources(configuration, pipelineDirectory) {
+                    do {
+                        localFiles[stageName, default: [:]][source.field] = try hasher.hash(source)
+                    } catch let problem as LocalSourceProblem {
+                        diagnostics.append(Diagnostic(Self.locate([source.field], in: configNode, fallback: key.location),
+                                                      problem.message(stage: stageName, source: source, pipelineDirectory: pipelineDirectory)))
+                    }
+                }
             }
             let configJSON: JSONValue
             do {
@@ -156,6 +175,7 @@ public struct PipelineLoader: Sendable {
         var keyed = byName
         for n in order {
             var s = keyed[n]!
+            s.localFiles = localFiles[n] ?? [:]
             let inputs = Dictionary(uniqueKeysWithValues: s.dependencies.map { ($0, keyed[$0]!.key) })
             s.keyDocument = CacheKey.document(for: s, inputKeys: inputs, seed: seed)
             s.key = CacheKey.hash(s.keyDocument)

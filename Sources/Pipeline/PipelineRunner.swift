@@ -35,12 +35,12 @@ public struct PipelineRunner: Sendable {
     /// Throws `SpecErrors` / `PipelineError` for invalid input (nothing ran); otherwise returns
     /// the run record, whose `exitStatus` is 0, 1 (a stage failed) or 130 (interrupted).
     public func run(file: URL, options: Options, observer: RunObserver, cancel: CancellationFlag = CancellationFlag()) throws -> RunRecord {
-        let definition = try PipelineLoader(registry: registry).load(file: file, overrides: options.overrides)
+        let store = ArtifactStore.resolve(explicit: options.cacheDirectory, pipelineFile: file)
+        let definition = try PipelineLoader(registry: registry).load(file: file, overrides: options.overrides, cacheDirectory: store.root)
         let names = definition.stages.map(\.name)
         for n in [options.until].compactMap({ $0 }) + options.force where definition.stage(n) == nil {
             throw PipelineError.unknownStage(n, names)
         }
-        let store = ArtifactStore.resolve(explicit: options.cacheDirectory, pipelineFile: file)
         let lock = try CacheLock(store: store, command: "finch run \(file.lastPathComponent)", wait: options.lockWait,
                                  notice: observer.message)
         defer { lock.release() }
@@ -62,7 +62,7 @@ public struct PipelineRunner: Sendable {
             let s = def.stage(name)!
             let inputs = Dictionary(uniqueKeysWithValues: s.dependencies.map { ($0, def.stage($0)!.key) })
             var entry = RunRecord.Stage(kind: s.kind, version: s.version, key: s.key, inputs: inputs, status: "skipped",
-                                        seconds: 0, metrics: [:], error: nil)
+                                        seconds: 0, metrics: [:], error: nil, localFiles: s.localFiles.isEmpty ? nil : s.localFiles)
             defer { record.stages[name] = entry }
             if stopped || !selected.contains(name) { continue }
             if cancel.isCancelled {
@@ -121,6 +121,7 @@ public struct PipelineRunner: Sendable {
                                        progress: { observer.stageProgress(s.name, $0) },
                                        cancelled: { cancel.isCancelled }, log: { observer.message("\(s.name): \($0)") })
             let metrics = try s.implementation.run(s.configuration, context)
+            try Self.checkLocalFiles(of: s, def: def, store: store)
             // Metrics go into the object too, so `cached` entries of later runs can repeat them.
             let metricsData = try RunRecord.encoder.encode(metrics)
             try metricsData.write(to: staging.appendingPathComponent("metrics.json"))
@@ -130,6 +131,22 @@ public struct PipelineRunner: Sendable {
         } catch {
             try? FileManager.default.removeItem(at: staging)
             throw error
+        }
+    }
+
+    /// The object is committed under a key that names the local files' content as hashed when the
+    /// pipeline was loaded; a file edited since (while earlier stages or this one ran) would file the
+    /// new content under the old key. Unchanged files cost a `stat` each (the memo answers).
+    static func checkLocalFiles(of s: ResolvedStage, def: PipelineDefinition, store: ArtifactStore) throws {
+        guard !s.localFiles.isEmpty else { return }
+        let hasher = LocalFileHasher(cacheDirectory: store.root)
+        defer { hasher.save() }
+        for source in s.implementation.localSources(s.configuration, def.directory) {
+            guard let expected = s.localFiles[source.field] else { continue }
+            let now = try? hasher.hash(source)
+            if now?.sha256 != expected.sha256 {
+                throw LocalSourceChanged(path: expected.displayPath(relativeTo: def.directory), field: source.field)
+            }
         }
     }
 

@@ -52,6 +52,16 @@ public struct Plan: Sendable {
         for path in Set(before.keys).union(after.keys).sorted() where before[path] != after[path] {
             reasons.append("\(path): \(before[path]?.display ?? "(absent)") → \(after[path]?.display ?? "(absent)")")
         }
+        let recorded = prev.localFiles ?? [:]
+        for (field, now) in s.localFiles.sorted(by: { $0.key < $1.key }) {
+            let shown = now.displayPath(relativeTo: def.directory)
+            if let old = recorded[field] {
+                // A different path is already told by the configuration change above.
+                if old.path == now.path && old.sha256 != now.sha256 { reasons.append("local file \(shown) changed") }
+            } else if before["\(field)"] == after["\(field)"] {
+                reasons.append("local file \(shown) now enters the key (not hashed in the last run)")
+            }
+        }
         for dep in s.dependencies {
             let newKey = def.stage(dep)!.key
             if prev.inputs[dep] != newKey { reasons.append("input '\(dep)' changed") }

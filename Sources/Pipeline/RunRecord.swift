@@ -14,6 +14,14 @@ public struct RunRecord: Codable, Sendable {
         public var seconds: Double
         public var metrics: [String: JSONValue]
         public var error: String?
+        /// The content hashes its key used for unpinned local sources, by configuration field; absent
+        /// when it has none (and in records written before Finch hashed local sources).
+        public var localFiles: [String: LocalFileHash]? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case kind, version, key, inputs, status, seconds, metrics, error
+            case localFiles = "local_files"
+        }
     }
 
     public var id: String

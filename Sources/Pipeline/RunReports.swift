@@ -65,7 +65,7 @@ public enum RunReports {
         }.joined(separator: "\n")
     }
 
-    /// Differences between two runs: parameters, overrides, stage keys and statuses, metrics.
+    /// Differences between two runs: parameters, overrides, stage keys and statuses, local file hashes, metrics.
     public static func diff(_ a: RunRecord, _ b: RunRecord) -> String {
         var lines = ["--- \(a.id) (\(a.pipeline), \(a.status))", "+++ \(b.id) (\(b.pipeline), \(b.status))"]
         let pa = parameters(a), pb = parameters(b)
@@ -80,6 +80,12 @@ public enum RunReports {
             let sa = a.stages[name], sb = b.stages[name]
             let same = sa?.key == sb?.key ? "same key" : "key \(sa?.key.prefix(12) ?? "-") → \(sb?.key.prefix(12) ?? "-")"
             lines.append("  \(name): \(same), \(sa?.status ?? "-") → \(sb?.status ?? "-")")
+            let fa = sa?.localFiles ?? [:], fb = sb?.localFiles ?? [:]
+            for field in Set(fa.keys).union(fb.keys).sorted() where fa[field] != fb[field] {
+                let path = fb[field]?.path ?? fa[field]!.path
+                lines.append("    local file \(path) (`\(field):`): \(fa[field].map { String($0.sha256.prefix(12)) } ?? "-")"
+                    + " → \(fb[field].map { String($0.sha256.prefix(12)) } ?? "-")")
+            }
         }
         let ma = metrics(a), mb = metrics(b)
         let mk = Set(ma.keys).union(mb.keys).sorted().filter { ma[$0] != mb[$0] }

@@ -103,9 +103,9 @@ public struct StageCancelled: LocalizedError {
 }
 
 extension StageContext {
-    /// A path from the pipeline file, resolved: absolute paths stay, relative ones are taken from
-    /// the pipeline file's directory.
+    /// A path from the pipeline file, resolved: `~` expanded, absolute paths stay, relative ones are
+    /// taken from the pipeline file's directory (as `LocalSource.resolve`, so planning and running agree).
     public func resolve(path: String) -> URL {
-        path.hasPrefix("/") ? URL(fileURLWithPath: path) : pipelineDirectory.appendingPathComponent(path).standardizedFileURL
+        LocalSource.resolve(path: path, relativeTo: pipelineDirectory)
     }
 }

@@ -71,12 +71,20 @@ public protocol StageKind: Sendable {
 
     /// A short description of a committed artifact for `finch show` (nil: the file list suffices).
     func describe(artifact: URL) -> String?
+
+    /// The local files (or folders) the stage reads whose content the configuration does not pin
+    /// (no `sha256:`), resolved from `pipelineDirectory`. Before anything runs the engine hashes each
+    /// into the stage's cache key (remembered in the cache directory by path, size, mtime and inode),
+    /// reports a missing one as a validation error at its field, and records the hashes in the run
+    /// record. Remote sources are not listed: fetching them to plan would defeat the cache. Default: none.
+    func localSources(_ configuration: Configuration, pipelineDirectory: URL) -> [LocalSource]
 }
 
 extension StageKind {
     public var usesSeed: Bool { false }
     public var summary: String { "" }
     public func describe(artifact: URL) -> String? { nil }
+    public func localSources(_ configuration: Configuration, pipelineDirectory: URL) -> [LocalSource] { [] }
 }
 
 /// A reference to another stage by name. It decodes from a YAML string and remembers where it was

@@ -27,6 +27,7 @@ struct AnyStageKind: Sendable {
     let decode: @Sendable (NodeDecoder) throws -> any StageConfiguration
     let run: @Sendable (any StageConfiguration, StageContext) throws -> [String: JSONValue]
     let describe: @Sendable (URL) -> String?
+    let localSources: @Sendable (any StageConfiguration, URL) -> [LocalSource]
 
     init<K: StageKind>(_ kind: K) {
         name = kind.name
@@ -40,5 +41,8 @@ struct AnyStageKind: Sendable {
             try kind.run(configuration as! K.Configuration, context: context)
         }
         describe = { kind.describe(artifact: $0) }
+        localSources = { configuration, directory in
+            kind.localSources(configuration as! K.Configuration, pipelineDirectory: directory)
+        }
     }
 }

@@ -7,8 +7,9 @@ import Pipeline
 /// pipeline file), `sha256` (pin; default none), `format` (auto | json | jsonl; default auto), `fields`
 /// (dataset key per record field; default the same names), `limit` (first N records; default all).
 ///
-/// The cache key covers the configuration, not the file: pin `sha256:` so that a changed file is noticed
-/// (the download fails with a mismatch) — an unpinned URL or local path is fetched once and then reused.
+/// The cache key covers the configuration and, for an unpinned local file, its content (see `localSources`):
+/// editing the file reruns the stage. An unpinned remote URL is keyed by the URL alone (fetched once, then
+/// reused); pin `sha256:` to notice a change there (the download then fails with a mismatch).
 public struct FetchKind: StageKind {
     public struct Configuration: StageConfiguration {
         public var fetch: FetchConfig
@@ -56,6 +57,12 @@ public struct FetchKind: StageKind {
                                               fields: c.fetch.fields, limit: c.fetch.limit)
         try ArtifactFiles.writeRecords(records, to: context.outputDirectory)
         return ["records": .number(Double(records.count)), "sha256": .string(try Downloader.sha256(of: file))]
+    }
+
+    public func localSources(_ c: Configuration, pipelineDirectory: URL) -> [LocalSource] {
+        let (text, field) = c.fetch.url.map { ($0, "url") } ?? (c.fetch.path, "path")
+        return [SourceFetching.unpinnedLocal(text, sha256: c.fetch.sha256, field: field, pipelineDirectory: pipelineDirectory)]
+            .compactMap { $0 }
     }
 
     public func describe(artifact: URL) -> String? {

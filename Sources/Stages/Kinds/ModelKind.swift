@@ -74,6 +74,19 @@ public struct ModelKind: StageKind {
                 "vocab": .number(Double(cfg.vocab)), "initialisation": .string(c.weights == nil ? "random" : "weights")]
     }
 
+    /// Unpinned local weights: the file, or a checkpoint folder's `model.safetensors`; plus the `config.json`
+    /// beside them when `size:` is not given (the loader then reads the shape from it).
+    public func localSources(_ c: Configuration, pipelineDirectory: URL) -> [LocalSource] {
+        guard let weights = SourceFetching.unpinnedLocal(c.weights, sha256: c.weightsSHA256, field: "weights",
+                                                         pipelineDirectory: pipelineDirectory) else { return [] }
+        let config = c.size == nil ? [Checkpoint.configFile] : []
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: weights.url.path, isDirectory: &isFolder), isFolder.boolValue {
+            return [.folder(weights.url, field: "weights", reads: [Checkpoint.weightsFile] + config)]
+        }
+        return [.file(weights.url, field: "weights", alsoReads: config)]
+    }
+
     public func describe(artifact: URL) -> String? {
         guard let w = try? Checkpoint.load(from: artifact) else { return nil }
         let c = w.config

@@ -27,6 +27,13 @@ enum SourceFetching {
         }
     }
 
+    /// The local file `text` names when `sha256` does not pin it: its content then belongs in the cache key.
+    /// Remote sources (https://, hf://) and pinned ones give nil.
+    static func unpinnedLocal(_ text: String?, sha256: String?, field: String, pipelineDirectory: URL) -> LocalSource? {
+        guard let text, sha256 == nil, case .local(let url)? = try? SourceReference(text, relativeTo: pipelineDirectory) else { return nil }
+        return .file(url, field: field)
+    }
+
     static func message(_ error: Error) -> String {
         (error as? LocalizedError)?.errorDescription ?? "\(error)"
     }

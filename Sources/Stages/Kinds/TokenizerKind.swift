@@ -121,6 +121,19 @@ public struct TokenizerKind: StageKind {
         return ["vocab_size": .number(Double(tokenizer.vocabSize)), "merges": .number(Double(tokenizer.mergeCount))]
     }
 
+    /// Unpinned local `vocab:` / `encoder:` files, or the tokenizer files present in a `dir:` folder.
+    public func localSources(_ c: Configuration, pipelineDirectory: URL) -> [LocalSource] {
+        guard c.kind == .gpt2 else { return [] }
+        if let dir = c.dir {
+            // Every layout the loader may pick, so the key covers whichever one it reads.
+            let names = TokenizerFileFormat.allCases.flatMap(\.fileNames)
+            return [.folder(LocalSource.resolve(path: dir, relativeTo: pipelineDirectory), field: "dir", reads: names)]
+        }
+        return [SourceFetching.unpinnedLocal(c.vocab, sha256: c.vocabSHA256, field: "vocab", pipelineDirectory: pipelineDirectory),
+                SourceFetching.unpinnedLocal(c.encoder, sha256: c.encoderSHA256, field: "encoder", pipelineDirectory: pipelineDirectory)]
+            .compactMap { $0 }
+    }
+
     /// Training texts of a records, prompts or splits artifact (told apart by their files).
     static func corpus(_ dir: URL) throws -> [String] {
         let fm = FileManager.default
