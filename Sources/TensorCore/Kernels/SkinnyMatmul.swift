@@ -82,76 +82,88 @@ public enum SkinnyMatmulKernel {
         }
     }
 
-    /// One input row: four weight rows at a time, two accumulators each (eight independent FMA chains).
+    // Every output is summed the same way by both paths below — one 8-lane accumulator over k in steps of 8,
+    // its lanes added in `SIMD8.sum`'s order, then the tail, then the bias — so a row's results do not depend
+    // on whether it went through `row1` or `rows4`.
+
+    /// One input row: four weight rows at a time (four independent FMA chains; at M = 1 the kernel waits on
+    /// memory, not on FMAs).
     @inline(__always)
     static func row1<W: SkinnyWeightElement>(
         _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<W>,
         bias: UnsafePointer<Float>?, K: Int, outputs: Range<Int>
     ) {
-        let k16 = K & ~15
+        let k8 = K & ~7
         var n = outputs.lowerBound
         while n < outputs.upperBound {
             let count = min(4, outputs.upperBound - n)
             // A short last group repeats its last row; the repeats are not stored.
             let w0 = w + n * K, w1 = w + (n + min(1, count - 1)) * K
             let w2 = w + (n + min(2, count - 1)) * K, w3 = w + (n + min(3, count - 1)) * K
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-            var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
             // The next group's four rows follow these in memory: fetch the bytes this iteration reads, 4K ahead.
             let ahead = UnsafeRawPointer(w0 + 4 * K)
-            let step = 64 * MemoryLayout<W>.stride
+            let step = 32 * MemoryLayout<W>.stride
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var k = 0
-            while k < k16 {
-                for line in stride(from: 0, to: step, by: 64) { finch_prefetch(ahead + k / 16 * step + line) }
-                let u = Float.load8(x + k), v = Float.load8(x + k + 8)
-                a0.addProduct(u, W.load8(w0 + k)); b0.addProduct(v, W.load8(w0 + k + 8))
-                a1.addProduct(u, W.load8(w1 + k)); b1.addProduct(v, W.load8(w1 + k + 8))
-                a2.addProduct(u, W.load8(w2 + k)); b2.addProduct(v, W.load8(w2 + k + 8))
-                a3.addProduct(u, W.load8(w3 + k)); b3.addProduct(v, W.load8(w3 + k + 8))
-                k += 16
+            while k < k8 {
+                for line in stride(from: 0, to: step, by: 64) { finch_prefetch(ahead + k / 8 * step + line) }
+                let u = Float.load8(x + k)
+                a0.addProduct(u, W.load8(w0 + k))
+                a1.addProduct(u, W.load8(w1 + k))
+                a2.addProduct(u, W.load8(w2 + k))
+                a3.addProduct(u, W.load8(w3 + k))
+                k += 8
             }
-            let sums = SIMD4<Float>((a0 + b0).sum(), (a1 + b1).sum(), (a2 + b2).sum(), (a3 + b3).sum())
+            let sums = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
             for i in 0..<count {
                 let wi = w + (n + i) * K
                 var s = sums[i]
-                for kk in k16..<K { s += x[kk] * W.float(wi[kk]) }
+                for kk in k8..<K { s += x[kk] * W.float(wi[kk]) }
                 y[n + i] = s + (bias?[n + i] ?? 0)
             }
             n += count
         }
     }
 
-    /// Four input rows against one weight row at a time, with the same two accumulators per sum as
-    /// `row1` (k mod 16 below and above 8) so that each sum is bit-identical to `row1`'s.
+    /// Four input rows against two weight rows at a time: eight accumulators, six loads per eight FMAs.
     @inline(__always)
     static func rows4<W: SkinnyWeightElement>(
         _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<W>,
         bias: UnsafePointer<Float>?, N: Int, K: Int, outputs: Range<Int>
     ) {
-        let k16 = K & ~15
+        let k8 = K & ~7
         let x0 = x, x1 = x + K, x2 = x + 2 * K, x3 = x + 3 * K
-        for n in outputs {
-            let wn = w + n * K
+        var n = outputs.lowerBound
+        while n < outputs.upperBound {
+            let pair = n + 1 < outputs.upperBound
+            let wn = w + n * K, wm = pair ? wn + K : wn
+            let ahead = UnsafeRawPointer(wn + 4 * K)
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
-            let ahead = UnsafeRawPointer(wn + 4 * K)
             var k = 0
-            while k < k16 {
-                finch_prefetch(ahead + k * MemoryLayout<W>.stride)
-                let u = W.load8(wn + k), v = W.load8(wn + k + 8)
-                a0.addProduct(Float.load8(x0 + k), u); b0.addProduct(Float.load8(x0 + k + 8), v)
-                a1.addProduct(Float.load8(x1 + k), u); b1.addProduct(Float.load8(x1 + k + 8), v)
-                a2.addProduct(Float.load8(x2 + k), u); b2.addProduct(Float.load8(x2 + k + 8), v)
-                a3.addProduct(Float.load8(x3 + k), u); b3.addProduct(Float.load8(x3 + k + 8), v)
-                k += 16
+            while k < k8 {
+                finch_prefetch(ahead + 2 * k * MemoryLayout<W>.stride)
+                let u = W.load8(wn + k), v = W.load8(wm + k)
+                let p0 = Float.load8(x0 + k), p1 = Float.load8(x1 + k), p2 = Float.load8(x2 + k), p3 = Float.load8(x3 + k)
+                a0.addProduct(p0, u); b0.addProduct(p0, v)
+                a1.addProduct(p1, u); b1.addProduct(p1, v)
+                a2.addProduct(p2, u); b2.addProduct(p2, v)
+                a3.addProduct(p3, u); b3.addProduct(p3, v)
+                k += 8
             }
-            let sums = SIMD4<Float>((a0 + b0).sum(), (a1 + b1).sum(), (a2 + b2).sum(), (a3 + b3).sum())
+            let first = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+            let second = SIMD4<Float>(b0.sum(), b1.sum(), b2.sum(), b3.sum())
             for i in 0..<4 {
                 let xi = x + i * K
-                var s = sums[i]
-                for kk in k16..<K { s += xi[kk] * W.float(wn[kk]) }
+                var s = first[i], t = second[i]
+                for kk in k8..<K {
+                    s += xi[kk] * W.float(wn[kk])
+                    t += xi[kk] * W.float(wm[kk])
+                }
                 y[i * N + n] = s + (bias?[n] ?? 0)
+                if pair { y[i * N + n + 1] = t + (bias?[n + 1] ?? 0) }
             }
+            n += pair ? 2 : 1
         }
     }
 }
