@@ -5,12 +5,7 @@ import Testing
 /// gradient): every result must be the fp32-accumulated product of the bf16-rounded factors. Bound as in
 /// MatmulTests: (K + 2)·u·Σ|a·b| for a sum of K products (an extra + |C₀| where a bias or accumulation adds).
 @Suite struct BF16GradientTests {
-    static let u = 0x1p-24
-
-    static func values(_ count: Int, seed: UInt64) -> [Float] {
-        var rng = RNG(seed: seed)
-        return (0..<count).map { _ in rng.normal() }
-    }
+    static let u = MatmulTests.u
 
     /// Checks c [m, n] against Σ_q a(i, q)·b(q, j) over rounded factors.
     static func check(_ c: [Float], m: Int, n: Int, k: Int, _ what: String,
@@ -30,7 +25,7 @@ import Testing
 
     @Test func linearForwardAndBothGradients() {
         let (rows, inF, outF) = (5, 19, 7)
-        let xv = Self.values(rows * inF, seed: 1), wv = Self.values(inF * outF, seed: 2), gv = Self.values(rows * outF, seed: 3)
+        let xv = normalValues(rows * inF, seed: 1), wv = normalValues(inF * outF, seed: 2), gv = normalValues(rows * outF, seed: 3)
         let x = Tensor(shape: [rows, inF], values: xv, requiresGrad: true)
         let w = Tensor(shape: [inF, outF], values: wv, requiresGrad: true)
         let y = withPrecision(.bf16) { linear(x, weight: w) }
@@ -44,7 +39,7 @@ import Testing
     /// The tied head's shape of product: a [M, K] · b [N, K]ᵀ.
     @Test func transposedMatmulGradients() {
         let (m, k, n) = (4, 13, 9)
-        let av = Self.values(m * k, seed: 4), bv = Self.values(n * k, seed: 5), gv = Self.values(m * n, seed: 6)
+        let av = normalValues(m * k, seed: 4), bv = normalValues(n * k, seed: 5), gv = normalValues(m * n, seed: 6)
         let a = Tensor(shape: [m, k], values: av, requiresGrad: true)
         let b = Tensor(shape: [n, k], values: bv, requiresGrad: true)
         let c = withPrecision(.bf16) { matmul(a, b, transposeB: true) }

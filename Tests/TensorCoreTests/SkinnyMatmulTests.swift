@@ -5,12 +5,7 @@ import Testing
 /// every product and every addition rounds once in fp32, so the error is within (K + 2)·u·(Σ|x·w| + |b|)
 /// (Higham §3.1). With bf16 weights the reference multiplies by the rounded weights, which the kernel reads exactly.
 @Suite struct SkinnyMatmulTests {
-    static let u = 0x1p-24
-
-    static func values(_ count: Int, seed: UInt64) -> [Float] {
-        var rng = RNG(seed: seed)
-        return (0..<count).map { _ in rng.normal() }
-    }
+    static let u = MatmulTests.u
 
     /// y [M, N] through `DecodeMatrix` built from w [K, N] (`transposing`) or w [N, K] (`rows`).
     static func apply(_ x: [Float], _ w: [Float], bias: [Float]?, m: Int, n: Int, k: Int, transposing: Bool,
@@ -28,7 +23,7 @@ import Testing
     func matchesTheReferenceOnOddShapes(precision: Precision) {
         let round: (Float) -> Float = precision == .bf16 ? BFloat16.rounded : { $0 }
         for (m, n, k) in [(1, 1, 1), (1, 67, 15), (3, 130, 16), (4, 5, 33), (5, 131, 100), (8, 64, 17), (9, 200, 48)] {
-            let x = Self.values(m * k, seed: 1), w = Self.values(n * k, seed: 2), bias = Self.values(n, seed: 3)
+            let x = normalValues(m * k, seed: 1), w = normalValues(n * k, seed: 2), bias = normalValues(n, seed: 3)
             for transposing in [false, true] {
                 // The same logical W [N, K] either way: `transposing` receives it stored [K, N].
                 let stored = transposing ? (0..<k * n).map { w[($0 % n) * k + $0 / n] } : w
@@ -57,7 +52,7 @@ import Testing
     @Test(arguments: [Precision.fp32, .bf16])
     func rowsAreIndependentBitForBit(precision: Precision) {
         let (m, n, k) = (9, 150, 40)
-        let x = Self.values(m * k, seed: 4), w = Self.values(n * k, seed: 5)
+        let x = normalValues(m * k, seed: 4), w = normalValues(n * k, seed: 5)
         let together = Self.apply(x, w, bias: nil, m: m, n: n, k: k, transposing: false, precision: precision, threads: 2)
         for i in 0..<m {
             let alone = Self.apply(Array(x[(i * k)..<((i + 1) * k)]), w, bias: nil, m: 1, n: n, k: k,
