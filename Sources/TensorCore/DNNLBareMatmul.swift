@@ -20,22 +20,10 @@ public final class DNNLBareMatmul {
                 precision: Precision = .fp32, seed: UInt64 = 1) {
         precondition(m > 0 && n > 0 && k > 0 && batch > 0, "DNNLBareMatmul needs positive sizes")
         (self.m, self.n, self.k, self.batch, self.transA, self.transB, self.precision) = (m, n, k, batch, transA, transB, precision)
-        let batched = batch > 1
-        func dims(_ r: Int, _ c: Int) -> [Int] { batched ? [batch, r, c] : [r, c] }
-        func strides(_ r: Int, _ c: Int, _ t: Bool) -> [Int] { (batched ? [r * c] : []) + (t ? [1, r] : [c, 1]) }
-        let input = precision == .bf16 ? dnnl_bf16 : dnnl_f32
-        var src = DNNL.memoryDesc(dims: dims(m, k), strides: strides(m, k, transA), type: input)
-        var weights = DNNL.memoryDesc(dims: dims(k, n), strides: strides(k, n, transB), type: input)
-        var dst = DNNL.memoryDesc(dims: dims(m, n), strides: strides(m, n, false), type: dnnl_f32)
-        var op = dnnl_matmul_desc_t()
-        DNNL.check(dnnl_matmul_desc_init(&op, &src, &weights, nil, &dst), "describing a bare matmul")
-        var pd: dnnl_primitive_desc_t?
-        DNNL.check(dnnl_primitive_desc_create(&pd, &op, nil, DNNL.engine, nil), "creating a bare matmul")
-        defer { dnnl_primitive_desc_destroy(pd) }
-        implementation = DNNL.implementationName(pd!)
-        var p: dnnl_primitive_t?
-        DNNL.check(dnnl_primitive_create(&p, pd), "creating a bare matmul primitive")
-        primitive = p!
+        let made = MatmulPrimitive(MatmulKey(m: m, n: n, k: k, batch: batch, transA: transA, transB: transB,
+                                             accumulate: false, precision: precision))
+        (primitive, implementation) = (made.primitive, made.implementation)
+        var (src, weights, dst) = (made.src, made.weights, made.dst)
         var s: dnnl_stream_t?
         DNNL.check(dnnl_stream_create(&s, DNNL.engine, dnnl_stream_default_flags.rawValue), "creating a stream")
         stream = s!

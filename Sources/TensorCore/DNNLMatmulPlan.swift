@@ -8,27 +8,15 @@ struct MatmulKey: Hashable {
     var precision: Precision
 }
 
-/// A ready-to-run matrix product for one `MatmulKey`: the oneDNN matmul primitive and, in bf16, the two
-/// reorders that round the caller's fp32 operands to bf16.
-///
-/// fp32 runs the primitive directly on the caller's memory (transposes and batches are strides, no copy).
-/// bf16 rounds each operand into a bf16 copy with the caller's own layout (a flat element-wise reorder,
-/// memory-bound at ~6 bytes per element), then runs the primitive exactly as on bf16 data.
-/// Letting the primitive pick its blocked AMX layout for B instead (`format_tag_any`, one reorder that
-/// rounds and packs) was measured slower: reorders that also transpose (dX = dY·Wᵀ) ran at a third of
-/// the flat conversion's speed, and the blocked 50257-wide head was no faster to multiply.
-final class MatmulPlan: @unchecked Sendable {
-    let key: MatmulKey
-    private let primitive: dnnl_primitive_t
-    private let srcDesc, weightsDesc, dstDesc: UnsafeMutablePointer<dnnl_memory_desc_t>
-    private let toBF16A, toBF16B: DNNLReorder?
-    /// Bytes of the bf16 copies of A and B (0 in fp32).
-    let bf16BytesA, bf16BytesB: Int
-    /// oneDNN's implementation name, e.g. `brg:avx512_core` or `brg:avx512_core_amx_bf16`.
+/// The oneDNN matmul primitive for one `MatmulKey` and its memory descriptors, built in one place so that
+/// Finch's plans and the bare baseline of `finch bench kernels` run exactly the same primitive. The caller
+/// owns `primitive` and destroys it.
+struct MatmulPrimitive {
+    let primitive: dnnl_primitive_t
     let implementation: String
+    let src, weights, dst: dnnl_memory_desc_t
 
     init(_ key: MatmulKey) {
-        self.key = key
         let (m, n, k, batch) = (key.m, key.n, key.k, key.batch)
         // Logical shapes are A[M×K], B[K×N], C[M×N]; a transposed operand is the same logical matrix
         // read with swapped strides. Batched problems add a leading dimension of contiguous matrices.
@@ -63,7 +51,34 @@ final class MatmulPlan: @unchecked Sendable {
         var p: dnnl_primitive_t?
         DNNL.check(dnnl_primitive_create(&p, pd), "creating matmul primitive \(key)")
         primitive = p!
+        (self.src, self.weights, self.dst) = (src, weights, dst)
+    }
+}
 
+/// A ready-to-run matrix product for one `MatmulKey`: the oneDNN matmul primitive and, in bf16, the two
+/// reorders that round the caller's fp32 operands to bf16.
+///
+/// fp32 runs the primitive directly on the caller's memory (transposes and batches are strides, no copy).
+/// bf16 rounds each operand into a bf16 copy with the caller's own layout (a flat element-wise reorder,
+/// memory-bound at ~6 bytes per element), then runs the primitive exactly as on bf16 data.
+/// Letting the primitive pick its blocked AMX layout for B instead (`format_tag_any`, one reorder that
+/// rounds and packs) was measured slower: reorders that also transpose (dX = dY·Wᵀ) ran at a third of
+/// the flat conversion's speed, and the blocked 50257-wide head was no faster to multiply.
+final class MatmulPlan: @unchecked Sendable {
+    let key: MatmulKey
+    private let primitive: dnnl_primitive_t
+    private let srcDesc, weightsDesc, dstDesc: UnsafeMutablePointer<dnnl_memory_desc_t>
+    private let toBF16A, toBF16B: DNNLReorder?
+    /// Bytes of the bf16 copies of A and B (0 in fp32).
+    let bf16BytesA, bf16BytesB: Int
+    /// oneDNN's implementation name, e.g. `brg:avx512_core` or `brg:avx512_core_amx_bf16`.
+    let implementation: String
+
+    init(_ key: MatmulKey) {
+        self.key = key
+        let (m, n, k, batch) = (key.m, key.n, key.k, key.batch)
+        let made = MatmulPrimitive(key)
+        (primitive, implementation) = (made.primitive, made.implementation)
         if key.precision == .bf16 {
             // Operands are dense, so the conversion is a flat reorder over all their elements.
             func flat(_ count: Int) -> DNNLReorder {
@@ -80,9 +95,9 @@ final class MatmulPlan: @unchecked Sendable {
             bf16BytesA = 0
             bf16BytesB = 0
         }
-        srcDesc = DNNL.pinned(src)
-        weightsDesc = DNNL.pinned(weights)
-        dstDesc = DNNL.pinned(dst)
+        srcDesc = DNNL.pinned(made.src)
+        weightsDesc = DNNL.pinned(made.weights)
+        dstDesc = DNNL.pinned(made.dst)
     }
 
     deinit {
