@@ -52,13 +52,14 @@ public struct GenerateStage: StageKind {
         if let limit = c.limit { items = Array(items.prefix(limit)) }
         let options = c.options(stopToken: tokenizer.eotId)
         let journal = try GenerationJournal(directory: context.workDirectory)
-        let decode = DecodeWeights(model: model, precision: options.precision)
 
         var responses: [String?] = items.enumerated().map { journal.lookup(index: $0.offset, prompt: $0.element.prompt) }
         let resumed = responses.compactMap { $0 }.count
         var generatedTokens = 0
         context.progress(resumed, of: items.count, unit: "item")
         let pending = items.indices.filter { responses[$0] == nil }
+        // One decode snapshot for every call, built only when something is left to generate.
+        let decode = pending.isEmpty ? nil : DecodeWeights(model: model, precision: options.precision)
         for start in stride(from: 0, to: pending.count, by: c.batchSize) {
             try context.checkCancellation()
             let batch = Array(pending[start..<min(start + c.batchSize, pending.count)])
