@@ -22,8 +22,23 @@ import Testing
         let one = Parallel.with(threads: 1) { Self.step(seed: 42) }
         let two = Parallel.with(threads: 2, splitSmallWork: true) { Self.step(seed: 42) }
         let three = Parallel.with(threads: 3, splitSmallWork: true) { Self.step(seed: 42) }
+        let dispatch = Parallel.with(threads: 2, splitSmallWork: true, useOpenMP: false) { Self.step(seed: 42) }
         #expect(one == two)
         #expect(one == three)
+        #expect(one == dispatch)
+    }
+
+    /// Both backends (OpenMP's team when libgomp is loaded, Dispatch otherwise) run every task exactly
+    /// once, also when there are more tasks than team threads.
+    @Test(arguments: [true, false])
+    func runCallsEveryTaskOnce(useOpenMP: Bool) {
+        for tasks in [1, 2, 3, 7] {
+            let calls = UnsafeMutableBufferPointer<Int>.allocate(capacity: tasks)
+            defer { calls.deallocate() }
+            calls.initialize(repeating: 0)
+            Parallel.run(tasks: tasks, useOpenMP: useOpenMP) { t in calls[t] += 1 }
+            #expect(Array(calls) == Array(repeating: 1, count: tasks), "tasks \(tasks)")
+        }
     }
 
     @Test func dropoutMaskIsSeededAndThreadIndependent() {

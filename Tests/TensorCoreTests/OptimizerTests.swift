@@ -143,10 +143,10 @@ private func copy(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, values: t.toAr
         var rng = RNG(seed: 11)
         let initial = (0..<count).map { _ in rng.normal() }
         let gradient = (0..<count).map { _ in rng.normal() * 0.1 }
-        func run(threads: Int) -> [Float] {
-            let saved = AdamW.threads
-            AdamW.threads = threads
-            defer { AdamW.threads = saved }
+        func run(threads: Int, useOpenMP: Bool = true) -> [Float] {
+            Parallel.with(threads: threads, useOpenMP: useOpenMP) { update() }
+        }
+        func update() -> [Float] {
             let p = Tensor(shape: [count], values: initial, requiresGrad: true)
             let opt = AdamW([NamedParameter("w", p)], lr: 1e-3, weightDecay: 0.1)
             for _ in 0..<2 {
@@ -158,6 +158,40 @@ private func copy(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, values: t.toAr
         let one = run(threads: 1)
         #expect(one != initial)
         for threads in [2, 3, 4] { #expect(run(threads: threads) == one, "\(threads) threads") }
+        #expect(run(threads: 2, useOpenMP: false) == one)
+    }
+
+    /// The fused pass (norm, update, zeroing per chunk) must equal `gradNorm`, `step()` and `zeroGrad()`
+    /// bit for bit, on tensors of one chunk, many chunks with a ragged end, and one without a gradient.
+    @Test func adamWFusedStepEqualsSeparatePasses() {
+        let sizes = [5, 70_001, 300_003]
+        func run(fused: Bool) -> (norms: [Float], values: [[Float]], grads: [[Float]]) {
+            var rng = RNG(seed: 5)
+            let tensors = sizes.map { n in Tensor(shape: [n], values: (0..<n).map { _ in rng.normal() }, requiresGrad: true) }
+            let frozen = Tensor(shape: [3], values: [1, 2, 3], requiresGrad: true)
+            let named = tensors.enumerated().map { NamedParameter("p\($0.offset)", $0.element) } + [NamedParameter("frozen", frozen)]
+            let opt = AdamW(named, lr: 1e-3, weightDecay: 0.1)
+            var norms: [Float] = []
+            for _ in 0..<2 {
+                for t in tensors { t.grad = Tensor(shape: t.shape, values: (0..<t.count).map { _ in rng.normal() * 0.1 }) }
+                if fused {
+                    norms.append(opt.stepReportingNormAndZeroing())
+                } else {
+                    norms.append(gradNorm(tensors))
+                    opt.step()
+                    opt.zeroGrad()
+                }
+            }
+            let state = opt.exportState().tensors
+            let moments = state.keys.sorted().map { state[$0]!.toArray() }
+            return (norms, tensors.map { $0.toArray() } + moments + [frozen.toArray()], tensors.map { $0.grad!.toArray() })
+        }
+        let separate = run(fused: false), fused = run(fused: true)
+        #expect(separate.norms[0] > 0)
+        #expect(fused.norms == separate.norms)
+        #expect(fused.values == separate.values)
+        #expect(fused.grads == separate.grads)
+        #expect(fused.grads.allSatisfy { $0.allSatisfy { $0 == 0 } })
     }
 
     @Test func emulatedFusedMultiplyAddMatchesFMA() {

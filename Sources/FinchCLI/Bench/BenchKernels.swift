@@ -30,6 +30,7 @@ struct BenchKernels: ParsableCommand {
         FusedKernelBench(),
         ThreadInterplayBench(),
         KernelThreadsBench(),
+        OptimizerBench(),
     ]
 
     @Option(name: .long, help: "Run only these benchmarks (repeatable): \(producers.map(\.name).joined(separator: ", ")).")

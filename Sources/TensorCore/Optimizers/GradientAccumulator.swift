@@ -50,11 +50,12 @@ public struct GradientAccumulator: Codable, Equatable, Sendable {
             let n = Float(pending)
             for g in tensors.compactMap(\.grad) { for i in 0..<g.count { g.data[i] /= n } }
         }
-        let norm = maxGradNorm.map { clipGradNorm(tensors, maxNorm: $0) } ?? gradNorm(tensors)
         schedule?.apply(to: optimizer, step: optimizer.stepCount)
+        pending = 0
+        guard let maxGradNorm else { return optimizer.stepReportingNormAndZeroing() }
+        let norm = clipGradNorm(tensors, maxNorm: maxGradNorm)
         optimizer.step()
         optimizer.zeroGrad()
-        pending = 0
         return norm
     }
 }

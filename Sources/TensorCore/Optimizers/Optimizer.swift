@@ -23,6 +23,10 @@ public protocol Optimizer: AnyObject {
     /// Number of `step()` calls so far (restored from checkpoints).
     var stepCount: Int { get }
     func step()
+    /// `step()` then `zeroGrad()`, returning the global L2 norm the gradients had before the step (as
+    /// `gradNorm` computes it, bit for bit). An optimizer that reads every gradient anyway can do all three
+    /// in one pass over memory.
+    func stepReportingNormAndZeroing() -> Float
     func exportState() -> OptimizerState
     /// Replaces the state with a copy of `state`; `file` names the source in error messages.
     func importState(_ state: OptimizerState, file: String) throws
@@ -30,6 +34,13 @@ public protocol Optimizer: AnyObject {
 
 extension Optimizer {
     public var parameters: [NamedParameter] { groups.flatMap(\.parameters) }
+
+    public func stepReportingNormAndZeroing() -> Float {
+        let norm = gradNorm(parameters.map(\.tensor))
+        step()
+        zeroGrad()
+        return norm
+    }
 
     /// Clears gradients before the next accumulation. Unlike PyTorch's default (`set_to_none=True`), the
     /// buffers are kept and filled with zeros unless `setToNone` is true: refilling is cheaper than
