@@ -24,13 +24,21 @@ struct MatmulBench: KernelBenchProducer {
     static let shapes: [Shape] = {
         let rows = 544
         let layers: [(String, Int, Int)] = [("attn.c_attn", 768, 2304), ("attn.c_proj", 768, 768),
-                                            ("mlp.c_fc", 768, 3072), ("mlp.c_proj", 3072, 768), ("lm_head", 768, 50257)]
+                                            ("mlp.c_fc", 768, 3072), ("mlp.c_proj", 3072, 768)]
         var shapes: [Shape] = []
         for (layer, inputs, outputs) in layers {
             shapes.append(Shape(m: rows, k: inputs, n: outputs, role: "\(layer) forward"))
             shapes.append(Shape(m: rows, k: outputs, n: inputs, transB: true, role: "\(layer) dX"))
             shapes.append(Shape(m: inputs, k: rows, n: outputs, transA: true, role: "\(layer) dW"))
         }
+        // The output head tied to the token embedding wte [V, C]: logits = X·wteᵀ, dX = dLogits·wte,
+        // dwte = dLogitsᵀ·X.
+        let (vocab, dim) = (50257, 768)
+        shapes.append(Shape(m: rows, k: dim, n: vocab, transB: true, role: "lm_head forward"))
+        shapes.append(Shape(m: rows, k: vocab, n: dim, role: "lm_head dX"))
+        shapes.append(Shape(m: vocab, k: rows, n: dim, transA: true, role: "lm_head dW"))
+        shapes.append(Shape(m: vocab, k: rows, n: dim, role: "lm_head dW (A pre-transposed)"))
+        shapes.append(Shape(m: rows, k: dim, n: vocab, role: "lm_head forward (B pre-transposed)"))
         shapes.append(Shape(m: 2048, k: 2048, n: 2048, role: "square"))
         // Attention over batch 8 × 12 heads, T 68, head size 64.
         shapes.append(Shape(m: 68, k: 64, n: 68, transB: true, batch: 96, role: "attention Q·Kᵀ"))

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Eight Float lanes: the element-wise optimizer loops run on these because the default x86-64 target
-/// neither auto-vectorizes them (several pointers, square roots, divisions) nor has an FMA instruction.
+/// Eight Float lanes (one AVX2 register): the element-wise optimizer loops run on these because the
+/// compiler does not auto-vectorize them (several pointers, square roots, divisions).
 typealias Lanes = SIMD8<Float>
 
 @inline(__always)
@@ -18,14 +18,8 @@ func storeLanes(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, _ i: Int, valid: I
     for k in 0..<valid { p[i + k] = v[k] }
 }
 
-/// `a*b + c` rounded once, as the fused multiply-adds in PyTorch's vector kernels: the Float product is
-/// exact in Double, so only the final sum is rounded — twice (to Double, then Float), which differs from a
-/// true FMA only when the Double result lands exactly halfway between two Floats (about 1 in 2^29).
-/// `Float.addingProduct` would be exact but compiles to a `fmaf` call per element on this target.
+/// `a*b + c` rounded once, as the fused multiply-adds in PyTorch's vector kernels. Release builds target
+/// Haswell (see Package.swift), where this is one `vfmadd` instruction; debug builds compute the same
+/// exact result lane by lane.
 @inline(__always)
-func fusedMultiplyAdd(_ a: Lanes, _ b: Lanes, _ c: Lanes) -> Lanes {
-    Lanes(SIMD8<Double>(a) * SIMD8<Double>(b) + SIMD8<Double>(c))
-}
-
-@inline(__always)
-func fusedMultiplyAdd(_ a: Float, _ b: Float, _ c: Float) -> Float { Float(Double(a) * Double(b) + Double(c)) }
+func fusedMultiplyAdd(_ a: Lanes, _ b: Lanes, _ c: Lanes) -> Lanes { c.addingProduct(a, b) }
