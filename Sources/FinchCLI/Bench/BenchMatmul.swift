@@ -37,8 +37,6 @@ struct MatmulBench: KernelBenchProducer {
         shapes.append(Shape(m: rows, k: dim, n: vocab, transB: true, role: "lm_head forward"))
         shapes.append(Shape(m: rows, k: vocab, n: dim, role: "lm_head dX"))
         shapes.append(Shape(m: vocab, k: rows, n: dim, transA: true, role: "lm_head dW"))
-        shapes.append(Shape(m: vocab, k: rows, n: dim, role: "lm_head dW (A pre-transposed)"))
-        shapes.append(Shape(m: rows, k: dim, n: vocab, role: "lm_head forward (B pre-transposed)"))
         shapes.append(Shape(m: 2048, k: 2048, n: 2048, role: "square"))
         // Attention over batch 8 × 12 heads, T 68, head size 64.
         shapes.append(Shape(m: 68, k: 64, n: 68, transB: true, batch: 96, role: "attention Q·Kᵀ"))
