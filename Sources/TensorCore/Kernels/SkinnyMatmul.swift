@@ -55,7 +55,8 @@ public enum SkinnyMatmulKernel {
     ) {
         let tasks = max(1, min(threads, N / 64))
         if tasks == 1 { outputs(y, x, w, bias: bias, M: M, N: N, K: K, range: 0..<N); return }
-        DispatchQueue.concurrentPerform(iterations: tasks) { t in
+        // On OpenMP's team like the other kernels: Dispatch threads would compete with its spinning workers.
+        Parallel.run(tasks: tasks) { t in
             outputs(y, x, w, bias: bias, M: M, N: N, K: K, range: N * t / tasks..<N * (t + 1) / tasks)
         }
     }
