@@ -38,7 +38,7 @@ struct KernelThreadsBench: KernelBenchProducer {
 /// batched matrix products (through `matmul`, so it reflects whichever matmul backend is built in).
 /// Cross-entropy is timed as training runs it: forward writes the probabilities, backward turns
 /// them into the logits' gradient in place (an untimed forward precedes each timed backward).
-/// Kernels use `Parallel.threads` workers (1 unless `FINCH_KERNEL_THREADS` says otherwise).
+/// Kernels use `Parallel.threads` workers (OpenMP's team size unless `FINCH_KERNEL_THREADS` says otherwise).
 func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedKernelBenchShape()) -> [[(String, BenchValue)]] {
     var random = RNG(seed: 2024)
     func filled(_ n: Int, scale: Float = 1) -> UnsafeMutablePointer<Float> {
@@ -111,11 +111,11 @@ func fusedKernelBenchmarks(repeats: Int, shape s: FusedKernelBenchShape = FusedK
     return lines
 }
 
-/// The threading interplay behind `Parallel.threads`: a oneDNN sgemm (GNU OpenMP, whose idle
-/// workers spin after the region unless `OMP_WAIT_POLICY=passive` was in the environment at start)
-/// immediately followed by GELU forward+backward at [544, 3072], as in a training step, for 1 and 2
-/// kernel threads. One line per setting:
-/// `{"bench":"kernel_threads","threads":…,"omp_wait_policy":"…","ms_sgemm":…,"ms_gelu":…,"ms_total":…}`
+/// The threading interplay behind `Parallel`: a oneDNN sgemm (GNU OpenMP, whose idle workers spin after
+/// the region unless `OMP_WAIT_POLICY=passive` was in the environment at start) immediately followed by
+/// GELU forward+backward at [544, 3072], as in a training step, on 1 thread, on 2 Dispatch threads and on
+/// OpenMP's team of 2. One line per setting:
+/// `{"bench":"kernel_threads","threads":…,"backend":"dispatch"|"openmp","omp_wait_policy":"…","ms_sgemm":…,"ms_gelu":…,"ms_total":…}`
 /// (medians over `repeats`, after one warm-up).
 func fusedKernelThreadingBenchmarks(repeats: Int) -> [[(String, BenchValue)]] {
     let m = 544, n = 3072, k = 768
@@ -129,8 +129,8 @@ func fusedKernelThreadingBenchmarks(repeats: Int) -> [[(String, BenchValue)]] {
     dx.initialize(repeating: 0, count: m * n)
     let policy = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"] ?? "default"
     var lines: [[(String, BenchValue)]] = []
-    for threads in [1, 2] {
-        Parallel.with(threads: threads) {
+    for (threads, useOpenMP) in [(1, false), (2, false), (2, true)] {
+        Parallel.with(threads: threads, useOpenMP: useOpenMP) {
             var gemm: [Double] = [], gelu: [Double] = [], total: [Double] = []
             for i in 0...max(1, repeats) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -145,7 +145,8 @@ func fusedKernelThreadingBenchmarks(repeats: Int) -> [[(String, BenchValue)]] {
                 gelu.append(Double(t2 - t1) / 1e6)
                 total.append(Double(t2 - t0) / 1e6)
             }
-            lines.append([("bench", "kernel_threads"), ("threads", .int(threads)), ("omp_wait_policy", .string(policy)),
+            lines.append([("bench", "kernel_threads"), ("threads", .int(threads)),
+                          ("backend", .string(useOpenMP ? "openmp" : "dispatch")), ("omp_wait_policy", .string(policy)),
                           ("ms_sgemm", .number(median(gemm), digits: 3)), ("ms_gelu", .number(median(gelu), digits: 3)),
                           ("ms_total", .number(median(total), digits: 3))])
         }
