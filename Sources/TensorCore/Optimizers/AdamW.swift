@@ -64,9 +64,9 @@ public final class AdamW: Optimizer {
                 let decay: Float? = wd != 0 ? Float(1 - lr * wd) : nil
                 let (oneMinusBeta1, beta2F, oneMinusBeta2) = (Float(1 - beta1), Float(beta2), Float(1 - beta2))
                 let (bc2Sqrt, epsF, negStepSize) = (Float(pow(bc2, 0.5)), Float(eps), Float(-stepSize))
-                var partial = [Double](repeating: 0, count: fused ? AdamW.chunks(grad.count) : 0)
+                var partial = [Double](repeating: 0, count: fused ? GradientChunks.count(grad.count) : 0)
                 partial.withUnsafeMutableBufferPointer { partial in
-                    AdamW.forChunks(grad.count) { c, lo, n in
+                    GradientChunks.forEach(grad.count) { c, lo, n in
                         // The same chunks as `squaredSum`, so the norm equals `gradNorm`'s bit for bit.
                         if fused { partial[c] = squaredSumOfChunk(g + lo, n) }
                         AdamW.update(param: param + lo, grad: g + lo, m: m + lo, v: v + lo, count: n,
@@ -82,19 +82,6 @@ public final class AdamW: Optimizer {
             }
         }
         return Float(sumOfSquares.squareRoot())
-    }
-
-    static func chunks(_ count: Int) -> Int { (count + squaredSumChunk - 1) / squaredSumChunk }
-
-    /// Calls `body(chunk, start, count)` for the chunks of `squaredSumChunk` elements covering 0..<count, on
-    /// `Parallel`'s workers for large tensors: the update is a long memory-bound pass (≈0.4 s single-threaded
-    /// for GPT-2 small) and element-wise, so results are identical for any worker count. Chunk starts are
-    /// multiples of the lane width, which keeps full-width loads in every chunk.
-    static func forChunks(_ count: Int, _ body: (Int, Int, Int) -> Void) {
-        let chunk = squaredSumChunk
-        Parallel.forRanges(chunks(count), costPerItem: chunk, minimumWork: 1 << 18) { r in
-            for c in r { body(c, c * chunk, min(chunk, count - c * chunk)) }
-        }
     }
 
     /// One fused pass; each line is the PyTorch op it stands for:

@@ -29,21 +29,12 @@ public func gradNorm(_ tensors: [Tensor]) -> Float {
     return Float(sumOfSquares.squareRoot())
 }
 
-/// Elements per chunk of `squaredSum`; `AdamW` visits gradients in the same chunks to fuse the norm.
-let squaredSumChunk = 1 << 16
-
-/// Σx², over fixed chunks of `squaredSumChunk` elements on `Parallel`'s workers whose Double sums are
-/// added in order, so the result does not depend on the worker count (a GPT-2 small step's norm took
-/// 30 ms on one core).
+/// Σx², summed per `GradientChunks` chunk in Double and the chunks added in order, so the result does not
+/// depend on the worker count (a GPT-2 small step's norm took 30 ms on one core).
 func squaredSum(_ x: UnsafeMutablePointer<Float>, _ count: Int) -> Double {
-    let chunk = squaredSumChunk
-    let chunks = (count + chunk - 1) / chunk
-    guard chunks > 1 else { return squaredSumOfChunk(x, count) }
-    var partial = [Double](repeating: 0, count: chunks)
+    var partial = [Double](repeating: 0, count: GradientChunks.count(count))
     partial.withUnsafeMutableBufferPointer { partial in
-        Parallel.forRanges(chunks, costPerItem: chunk) { r in
-            for c in r { partial[c] = squaredSumOfChunk(x + c * chunk, min(chunk, count - c * chunk)) }
-        }
+        GradientChunks.forEach(count) { c, lo, n in partial[c] = squaredSumOfChunk(x + lo, n) }
     }
     return partial.reduce(0, +)
 }
