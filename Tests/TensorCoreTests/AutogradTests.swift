@@ -21,6 +21,22 @@ import Testing
         #expect(a.grad!.toArray() == [7, -1])
     }
 
+    /// Products write a missing gradient buffer fresh and add to one in place: `h` feeds two products (the
+    /// second backward step finds the first one's buffer), `w` keeps its gradient across passes.
+    @Test func productGradientsWriteFreshAndAccumulate() {
+        let x = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6], requiresGrad: true)
+        let w = Tensor(shape: [3, 2], values: [1, -1, 2, 0, -3, 1], requiresGrad: true)
+        let h = scale(x, 1)
+        // d/dh Σ(h·w) = 1·wᵀ per row; d/dw Σ(h·w) = hᵀ·1 per column.
+        let rowOfW: [Float] = [0, 2, -2], columnOfX: [Float] = [5, 7, 9]
+        sum(matmul(h, w) + linear(h, weight: w)).backward()
+        #expect(x.grad!.toArray() == (rowOfW + rowOfW).map { 2 * $0 })
+        #expect(w.grad!.toArray() == columnOfX.flatMap { [2 * $0, 2 * $0] })
+        sum(matmul(x, w)).backward()
+        #expect(x.grad!.toArray() == (rowOfW + rowOfW).map { 3 * $0 })
+        #expect(w.grad!.toArray() == columnOfX.flatMap { [3 * $0, 3 * $0] })
+    }
+
     @Test func withoutGradientsRecordsNothing() {
         let w = Tensor(shape: [2, 2], values: [1, 2, 3, 4], requiresGrad: true)
         let y = withoutGradients { gelu(linear(Tensor(shape: [1, 2], values: [1, 1]), weight: w)) }

@@ -66,6 +66,23 @@ final class GradNode {
         }
     }
 
+    /// Adds the result of `product(destination, accumulate)` to this node's gradient. With a buffer in place
+    /// the product accumulates into it; without one it writes a fresh uninitialised tensor (`accumulate`
+    /// false) that becomes the buffer, which saves zero-filling the buffer and the product reading the zeros
+    /// back (oneDNN's sum post-op). Nothing runs when nobody wants the gradient.
+    func accumulateProduct(_ product: (UnsafeMutablePointer<Float>, _ accumulate: Bool) -> Void) {
+        if isLeaf {
+            guard let leaf else { return }
+            if let g = leaf.grad { product(g.data, true); return }
+        } else if let pending {
+            product(pending.data, true)
+            return
+        }
+        let fresh = Tensor(uninitialized: shape)
+        product(fresh.data, false)
+        accumulate(taking: fresh)
+    }
+
     func release() {
         pending = nil
         backwardStep = nil

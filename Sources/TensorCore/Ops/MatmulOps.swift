@@ -40,22 +40,26 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     let keptA = b.tracksGradient ? sa : nil, keptB = a.tracksGradient ? sb : nil
     return out.recorded("matmul", inputs: [a, b]) { g, inputs in
         let sg = SavedOperand(g, precision)
-        if let da = inputs[0]?.gradBuffer(), let keptB {
-            if transposeA { // dA [K, M] = op(B) · dCᵀ
-                matmul(keptB.operand, sg.operand, da.data, m: k, n: m, k: n, transA: transposeB, transB: true,
-                       batch: batch, accumulate: true, precision: precision)
-            } else {        // dA [M, K] = dC · op(B)ᵀ
-                matmul(sg.operand, keptB.operand, da.data, m: m, n: k, k: n, transB: !transposeB,
-                       batch: batch, accumulate: true, precision: precision)
+        if let keptB {
+            inputs[0]?.accumulateProduct { da, accumulate in
+                if transposeA { // dA [K, M] = op(B) · dCᵀ
+                    matmul(keptB.operand, sg.operand, da, m: k, n: m, k: n, transA: transposeB, transB: true,
+                           batch: batch, accumulate: accumulate, precision: precision)
+                } else {        // dA [M, K] = dC · op(B)ᵀ
+                    matmul(sg.operand, keptB.operand, da, m: m, n: k, k: n, transB: !transposeB,
+                           batch: batch, accumulate: accumulate, precision: precision)
+                }
             }
         }
-        if let db = inputs[1]?.gradBuffer(), let keptA {
-            if transposeB { // dB [N, K] = dCᵀ · op(A)
-                matmul(sg.operand, keptA.operand, db.data, m: n, n: k, k: m, transA: true, transB: transposeA,
-                       batch: batch, accumulate: true, precision: precision)
-            } else {        // dB [K, N] = op(A)ᵀ · dC
-                matmul(keptA.operand, sg.operand, db.data, m: k, n: n, k: m, transA: !transposeA,
-                       batch: batch, accumulate: true, precision: precision)
+        if let keptA {
+            inputs[1]?.accumulateProduct { db, accumulate in
+                if transposeB { // dB [N, K] = dCᵀ · op(A)
+                    matmul(sg.operand, keptA.operand, db, m: n, n: k, k: m, transA: true, transB: transposeA,
+                           batch: batch, accumulate: accumulate, precision: precision)
+                } else {        // dB [K, N] = op(A)ᵀ · dC
+                    matmul(keptA.operand, sg.operand, db, m: k, n: n, k: m, transA: !transposeA,
+                           batch: batch, accumulate: accumulate, precision: precision)
+                }
             }
         }
     }
@@ -103,12 +107,16 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     return out.recorded("linear", inputs: inputs) { g, inputs in
         let sg = SavedOperand(g, precision)
         // dx [rows, in] += dy [rows, out] · Wᵀ
-        if let dx = inputs[0]?.gradBuffer(), let keptW {
-            matmul(sg.operand, keptW.operand, dx.data, m: rows, n: inF, k: outF, transB: true, accumulate: true, precision: precision)
+        if let keptW {
+            inputs[0]?.accumulateProduct { dx, accumulate in
+                matmul(sg.operand, keptW.operand, dx, m: rows, n: inF, k: outF, transB: true, accumulate: accumulate, precision: precision)
+            }
         }
         // dW [in, out] += xᵀ · dy
-        if let dw = inputs[1]?.gradBuffer(), let keptX {
-            matmul(keptX.operand, sg.operand, dw.data, m: inF, n: outF, k: rows, transA: true, accumulate: true, precision: precision)
+        if let keptX {
+            inputs[1]?.accumulateProduct { dw, accumulate in
+                matmul(keptX.operand, sg.operand, dw, m: inF, n: outF, k: rows, transA: true, accumulate: accumulate, precision: precision)
+            }
         }
         // db [out] += Σ_rows dy
         if inputs.count > 2, let db = inputs[2]?.gradBuffer() {
