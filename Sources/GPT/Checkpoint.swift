@@ -77,11 +77,15 @@ public enum Checkpoint {
             "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2",
             "vocab_size": c.vocab, "n_positions": c.context, "n_ctx": c.context, "n_embd": c.dim,
             "n_layer": c.layers, "n_head": c.heads, "activation_function": "gelu_new",
-            "resid_pdrop": Double(c.dropout), "embd_pdrop": Double(c.dropout), "attn_pdrop": Double(c.dropout),
-            "layer_norm_epsilon": Double(c.layerNormEpsilon), "initializer_range": 0.02,
+            "resid_pdrop": decimal(c.dropout), "embd_pdrop": decimal(c.dropout), "attn_pdrop": decimal(c.dropout),
+            "layer_norm_epsilon": decimal(c.layerNormEpsilon), "initializer_range": 0.02,
             "bos_token_id": 50256, "eos_token_id": 50256, "tie_word_embeddings": true, "torch_dtype": "float32",
         ]
     }
+
+    /// The Double a person wrote for `x` (1e-05, not the Float's exact 9.999999747378752e-06), so config.json
+    /// reads as Hugging Face's own and transformers uses the intended value.
+    private static func decimal(_ x: Float) -> Double { Double(x.description) ?? Double(x) }
 
     static func readConfig(_ url: URL) throws -> GPTConfig {
         let object: Any

@@ -30,6 +30,19 @@ import TensorCore
         }
     }
 
+    /// transformers reads config.json's numbers as written: they must be the decimals of the Float settings
+    /// (1e-05), not the Floats' exact binary values widened to Double (9.999999747378752e-06).
+    @Test func configJSONWritesDecimalHyperparameters() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.config
+        config.dropout = 0.1
+        try Checkpoint.save(try GPTWeights.random(config: config, seed: 3), to: dir)
+        let json = try String(contentsOf: dir.appendingPathComponent(Checkpoint.configFile), encoding: .utf8)
+        #expect(json.contains("\"layer_norm_epsilon\" : 1e-05"))
+        #expect(json.contains("\"resid_pdrop\" : 0.1,"))
+    }
+
     /// The Hub's original GPT-2 files have no `transformer.` prefix and no config.json beside the weights when
     /// a bare file is given: the size is inferred from the shapes (here a preset-shaped model would be needed,
     /// so the custom size is passed explicitly).
