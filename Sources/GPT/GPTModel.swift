@@ -110,8 +110,15 @@ public final class GPTModel: @unchecked Sendable {
         let a = project(attention(qkv), p + "attn.c_proj")
         let x1 = add(x, drop(a))
         let h2 = layerNorm(x1, weight: w[p + "ln_2.weight"], bias: w[p + "ln_2.bias"])
-        let m = project(gelu(project(h2, p + "mlp.c_fc")), p + "mlp.c_proj")
+        let u = project(h2, p + "mlp.c_fc")
+        let m = decode == nil ? activatedProjection(u, p + "mlp.c_proj") : project(gelu(u), p + "mlp.c_proj")
         return add(x1, drop(m))
+    }
+
+    /// project(gelu(u), name), fused when no adapter needs gelu(u) itself (then backward keeps only u).
+    func activatedProjection(_ u: Tensor, _ name: String) -> Tensor {
+        guard lora?.adapter(for: name) == nil else { return project(gelu(u), name) }
+        return geluLinear(u, weight: weights[name + ".weight"], bias: bias(of: name))
     }
 
     /// The bias of projection `name`; c_attn has none unless `qkv_bias`.

@@ -51,6 +51,15 @@ import Testing
         } reference: { x in doubleMatmul(x[0], x[1], m: 6, n: 7, k: 4, transB: true) }
     }
 
+    @Test func geluLinearKeepsOnlyItsInput() {
+        var r = TestRandom(15)
+        let u = r.tensor([2, 3, 4], scale: 2, requiresGrad: true), w = r.tensor([4, 6], requiresGrad: true)
+        let b = r.tensor([6], requiresGrad: true)
+        checkGradients([u, w, b]) { geluLinear($0[0], weight: $0[1], bias: $0[2]) } reference: { v in
+            doubleMatmul(GELUReference.forward(v[0]), v[1], m: 6, n: 6, k: 4).enumerated().map { $0.element + v[2][$0.offset % 6] }
+        }
+    }
+
     @Test func linearConv1DLayout() {
         var r = TestRandom(5)
         let x = r.tensor([2, 3, 4], requiresGrad: true), w = r.tensor([4, 6], requiresGrad: true)

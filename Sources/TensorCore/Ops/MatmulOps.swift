@@ -87,6 +87,18 @@ struct SavedOperand {
 /// The bias is written first and the product accumulated onto it, so it costs no extra pass.
 /// Frozen operands (requiresGrad false, e.g. base weights under LoRA) get no gradient computed.
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    linearLayer(x, weight: weight, bias: bias, geluInput: false)
+}
+
+/// `linear(gelu(u), weight:, bias:)`, the GPT-2 MLP's output projection, keeping only u [..., in] for
+/// backward: dW recomputes gelu(u) instead of saving it beside u, which takes [tokens, 4C] per layer off a
+/// training step's activations (a fifth of them). Same values and gradients as the unfused ops, bit for bit.
+public func geluLinear(_ u: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    linearLayer(u, weight: weight, bias: bias, geluInput: true)
+}
+
+/// y [rows, out] = op(x) [rows, in] · W [in, out] + b, where op is the identity or GELU (`geluInput`).
+private func linearLayer(_ x: Tensor, weight: Tensor, bias: Tensor?, geluInput: Bool) -> Tensor {
     precondition(weight.rank == 2, "linear: weight must be [in, out], got \(weight.shape)")
     let inF = weight.shape[0], outF = weight.shape[1]
     precondition(x.shape.last == inF, "linear: input \(x.shape) does not end in \(inF) features (weight \(weight.shape))")
@@ -97,25 +109,40 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     if let bias {
         for r in 0..<rows { (out.data + r * outF).update(from: bias.data, count: outF) }
     }
+    func activated(_ u: Tensor) -> Tensor {
+        let a = Tensor(uninitialized: u.shape)
+        GELUKernel.forward(out: a.data, inp: u.data, count: u.count)
+        return a
+    }
     let precision = ComputeSettings.precision
-    let sx = SavedOperand(x, precision), sw = SavedOperand(weight, precision)
+    let sx = SavedOperand(geluInput ? activated(x) : x, precision), sw = SavedOperand(weight, precision)
     matmul(sx.operand, sw.operand, out.data, m: rows, n: outF, k: inF, accumulate: bias != nil, precision: precision)
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     guard GradMode.isEnabled, inputs.contains(where: { $0.tracksGradient }) else { return out }
-    // Keep only what the wanted gradients need: x for dW, W for dx (a frozen W under LoRA drops x).
-    let keptX = weight.tracksGradient ? sx : nil, keptW = x.tracksGradient ? sw : nil
-    return out.recorded("linear", inputs: inputs) { g, inputs in
+    // Keep only what the wanted gradients need: op(x) for dW, W for dx (a frozen W under LoRA drops x).
+    // With GELU, u stands in for gelu(u) (recomputed for dW) and is needed for du as well.
+    let keptW = x.tracksGradient ? sw : nil
+    let keptX = weight.tracksGradient && !geluInput ? sx : nil
+    let keptU = geluInput ? x.detached() : nil
+    return out.recorded(geluInput ? "gelu_linear" : "linear", inputs: inputs) { g, inputs in
         let sg = SavedOperand(g, precision)
-        // dx [rows, in] += dy [rows, out] · Wᵀ
-        if let keptW {
-            inputs[0]?.accumulateProduct { dx, accumulate in
-                matmul(sg.operand, keptW.operand, dx, m: rows, n: inF, k: outF, transB: true, accumulate: accumulate, precision: precision)
+        if let keptW, let dx = inputs[0] {
+            if let keptU {
+                // da [rows, in] = dy · Wᵀ, then du += da · gelu'(u)
+                let da = Tensor(uninitialized: keptU.shape)
+                matmul(sg.operand, keptW.operand, da.data, m: rows, n: inF, k: outF, transB: true, precision: precision)
+                if let du = dx.gradBuffer() { GELUKernel.backward(dinp: du.data, inp: keptU.data, dout: da.data, count: da.count) }
+            } else {
+                // dx [rows, in] += dy [rows, out] · Wᵀ
+                dx.accumulateProduct { dx, accumulate in
+                    matmul(sg.operand, keptW.operand, dx, m: rows, n: inF, k: outF, transB: true, accumulate: accumulate, precision: precision)
+                }
             }
         }
-        // dW [in, out] += xᵀ · dy
-        if let keptX {
-            inputs[1]?.accumulateProduct { dw, accumulate in
-                matmul(keptX.operand, sg.operand, dw, m: inF, n: outF, k: rows, transA: true, accumulate: accumulate, precision: precision)
+        // dW [in, out] += op(x)ᵀ · dy
+        if let dwNode = inputs[1], let a = keptX ?? keptU.map({ SavedOperand(activated($0), precision) }) {
+            dwNode.accumulateProduct { dw, accumulate in
+                matmul(a.operand, sg.operand, dw, m: inF, n: outF, k: rows, transA: true, accumulate: accumulate, precision: precision)
             }
         }
         // db [out] += Σ_rows dy
