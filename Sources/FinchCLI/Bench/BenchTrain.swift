@@ -48,6 +48,7 @@ struct BenchTrain: ParsableCommand {
         let trainer = try Trainer(model: model, optimizer: optimizer, precision: precision)
         var times: [Double] = [], losses: [Float] = []
         let profile = ProcessInfo.processInfo.environment["FINCH_PROFILE"] != nil
+        if profile { FileHandle.standardError.write(Data("profile: before the first step resident \(Int(residentMB("VmRSS"))) MB\n".utf8)) }
         for b in batches {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let loss = profile ? profiledStep(trainer, b) : trainer.trainStep(b).loss
@@ -93,9 +94,10 @@ struct BenchTrain: ParsableCommand {
         marks.append(DispatchTime.now().uptimeNanoseconds)
         _ = trainer.accumulator.microBatchFinished(optimizer: trainer.optimizer, schedule: trainer.schedule)
         trainer.microStep += 1
+        FreedMemory.release()
         marks.append(DispatchTime.now().uptimeNanoseconds)
         let ms = (1..<marks.count).map { String(format: "%.0f", Double(marks[$0] - marks[$0 - 1]) / 1e6) }
-        FileHandle.standardError.write(Data("profile: T=\(b.length) forward \(ms[0]) ms, backward \(ms[1]) ms, optimizer \(ms[2]) ms\n".utf8))
+        FileHandle.standardError.write(Data("profile: T=\(b.length) forward \(ms[0]) ms, backward \(ms[1]) ms, optimizer \(ms[2]) ms, resident \(Int(residentMB("VmRSS"))) MB, peak \(Int(peakResidentMB())) MB\n".utf8))
         return loss
     }
 }

@@ -65,9 +65,12 @@ struct BenchWorkload {
 }
 
 /// Peak resident memory of this process so far (VmHWM), in MB.
-func peakResidentMB() -> Double {
+func peakResidentMB() -> Double { residentMB("VmHWM") }
+
+/// A memory figure of /proc/self/status in MB: `VmRSS` (now) or `VmHWM` (peak so far); without /proc, the peak.
+func residentMB(_ field: String) -> Double {
     if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
        let kb = Double(line.split(separator: " ").dropFirst().first ?? "") {
         return kb / 1024
     }
