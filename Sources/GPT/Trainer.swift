@@ -40,7 +40,6 @@ public final class Trainer {
         }
         microStep += 1
         let norm = accumulator.microBatchFinished(optimizer: optimizer, schedule: schedule)
-        FreedMemory.release()
         return StepResult(loss: loss, gradNorm: norm, tokens: batch.rows * batch.length)
     }
 

@@ -94,7 +94,6 @@ struct BenchTrain: ParsableCommand {
         marks.append(DispatchTime.now().uptimeNanoseconds)
         _ = trainer.accumulator.microBatchFinished(optimizer: trainer.optimizer, schedule: trainer.schedule)
         trainer.microStep += 1
-        FreedMemory.release()
         marks.append(DispatchTime.now().uptimeNanoseconds)
         let ms = (1..<marks.count).map { String(format: "%.0f", Double(marks[$0] - marks[$0 - 1]) / 1e6) }
         FileHandle.standardError.write(Data("profile: T=\(b.length) forward \(ms[0]) ms, backward \(ms[1]) ms, optimizer \(ms[2]) ms, resident \(Int(residentMB("VmRSS"))) MB, peak \(Int(peakResidentMB())) MB\n".utf8))
