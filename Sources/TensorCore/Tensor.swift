@@ -44,7 +44,21 @@ public final class Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let storage: TensorStorage
     /// Accumulated gradient of a leaf, same shape; allocated by the first backward pass that reaches it.
-    public var grad: Tensor?
+    /// After `discardGradientValues()` it reads as zeros (filled when first read), see `gradientToOverwrite()`.
+    public var grad: Tensor? {
+        get {
+            if gradIsStale, let g = storedGrad { g.data.update(repeating: 0, count: g.count) }
+            gradIsStale = false
+            return storedGrad
+        }
+        set {
+            storedGrad = newValue
+            gradIsStale = false
+        }
+    }
+    private var storedGrad: Tensor?
+    /// Whether `storedGrad`'s values are left over from before the last zeroing.
+    private var gradIsStale = false
     /// For leaves: whether backward passes should accumulate into `grad`. Op results report `true`
     /// while they are part of a recorded graph.
     public var requiresGrad: Bool
@@ -104,6 +118,20 @@ public final class Tensor: @unchecked Sendable {
 
     /// Sets `grad` to nil (the next backward pass allocates a fresh zero gradient).
     public func zeroGrad() { grad = nil }
+
+    /// Zeroes `grad` without touching its memory: the buffer is kept and its old values count as zeros.
+    /// The next backward product into it overwrites it instead of adding to zeros, which saves the
+    /// optimizer a write of every gradient and each weight-gradient product a read of its destination;
+    /// anything that reads `grad` first gets it zero-filled.
+    public func discardGradientValues() { gradIsStale = storedGrad != nil }
+
+    /// The gradient buffer when its values were discarded, for a backward step that writes every element;
+    /// it counts as current from then on. Nil when there is no buffer or it holds a live gradient.
+    func gradientToOverwrite() -> Tensor? {
+        guard gradIsStale else { return nil }
+        gradIsStale = false
+        return storedGrad
+    }
 
     /// The same values as a new leaf that is not part of any graph (like PyTorch's `detach()`;
     /// shares storage).

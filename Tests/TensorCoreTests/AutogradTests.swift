@@ -37,6 +37,26 @@ import Testing
         #expect(w.grad!.toArray() == columnOfX.flatMap { [3 * $0, 3 * $0] })
     }
 
+    /// Discarded gradients read as zeros, and the next backward replaces them whichever way its ops write
+    /// (a product overwriting, an element-wise op adding into a zero-filled buffer, a handed-over tensor).
+    @Test func discardedGradientsReadAsZerosAndAreReplaced() {
+        let x = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6], requiresGrad: true)
+        let w = Tensor(shape: [3, 2], values: [1, -1, 2, 0, -3, 1], requiresGrad: true)
+        let b = Tensor(shape: [2], values: [0.5, -0.5], requiresGrad: true)
+        func pass() { sum(gelu(linear(x, weight: w, bias: b)) + linear(x, weight: w)).backward() }
+        pass()
+        let (gx, gw, gb) = (x.grad!.toArray(), w.grad!.toArray(), b.grad!.toArray())
+        pass()
+        for t in [x, w, b] { t.discardGradientValues() }
+        #expect(b.grad!.toArray() == [0, 0])
+        pass()
+        #expect(x.grad!.toArray() == gx && w.grad!.toArray() == gw && b.grad!.toArray() == gb)
+        for t in [x, w, b] { t.discardGradientValues() }
+        pass()
+        pass()
+        #expect(w.grad!.toArray() == gw.map { 2 * $0 })
+    }
+
     @Test func withoutGradientsRecordsNothing() {
         let w = Tensor(shape: [2, 2], values: [1, 2, 3, 4], requiresGrad: true)
         let y = withoutGradients { gelu(linear(Tensor(shape: [1, 2], values: [1, 1]), weight: w)) }

@@ -58,7 +58,13 @@ final class GradNode {
         precondition(gradient.shape == shape, "gradient shape \(gradient.shape) for a \(op) of shape \(shape)")
         if isLeaf {
             guard let leaf else { return }
-            if let g = leaf.grad { AddKernel.accumulate(g.data, gradient.data, g.count) } else { leaf.grad = gradient }
+            if leaf.gradientToOverwrite() != nil {
+                leaf.grad = gradient
+            } else if let g = leaf.grad {
+                AddKernel.accumulate(g.data, gradient.data, g.count)
+            } else {
+                leaf.grad = gradient
+            }
         } else if let pending {
             AddKernel.accumulate(pending.data, gradient.data, pending.count)
         } else {
@@ -66,13 +72,14 @@ final class GradNode {
         }
     }
 
-    /// Adds the result of `product(destination, accumulate)` to this node's gradient. With a buffer in place
-    /// the product accumulates into it; without one it writes a fresh uninitialised tensor (`accumulate`
-    /// false) that becomes the buffer, which saves zero-filling the buffer and the product reading the zeros
-    /// back (oneDNN's sum post-op). Nothing runs when nobody wants the gradient.
+    /// Adds the result of `product(destination, accumulate)` to this node's gradient. With a live buffer in
+    /// place the product accumulates into it; a leaf's discarded buffer (`discardGradientValues`) or a fresh
+    /// uninitialised tensor is overwritten (`accumulate` false), which saves zero-filling the buffer and the
+    /// product reading the zeros back (oneDNN's sum post-op). Nothing runs when nobody wants the gradient.
     func accumulateProduct(_ product: (UnsafeMutablePointer<Float>, _ accumulate: Bool) -> Void) {
         if isLeaf {
             guard let leaf else { return }
+            if let g = leaf.gradientToOverwrite() { product(g.data, false); return }
             if let g = leaf.grad { product(g.data, true); return }
         } else if let pending {
             product(pending.data, true)

@@ -43,11 +43,12 @@ extension Optimizer {
     }
 
     /// Clears gradients before the next accumulation. Unlike PyTorch's default (`set_to_none=True`), the
-    /// buffers are kept and filled with zeros unless `setToNone` is true: refilling is cheaper than
-    /// reallocating hundreds of megabytes every step, and backward accumulates into them either way.
+    /// buffers are kept unless `setToNone` is true, their values discarded (`discardGradientValues`: they
+    /// read as zeros and the next backward overwrites them): cheaper than reallocating hundreds of
+    /// megabytes every step, and than filling them with zeros.
     public func zeroGrad(setToNone: Bool = false) {
         for p in parameters {
-            if setToNone { p.tensor.grad = nil } else if let g = p.tensor.grad { g.data.update(repeating: 0, count: g.count) }
+            if setToNone { p.tensor.grad = nil } else { p.tensor.discardGradientValues() }
         }
     }
 
