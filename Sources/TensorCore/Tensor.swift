@@ -1,30 +1,48 @@
 import Foundation
 
-/// 64-byte-aligned Float32 memory owned by one or more tensors (views share it).
+/// 64-byte-aligned Float32 memory owned by one or more tensors (views share it). Tensors of 1 MiB and more
+/// live in blocks recycled by `TensorMemory`, smaller ones come from malloc.
 public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
+    /// Size of the `TensorMemory` block holding the values; 0 for malloc'd storage.
+    private let blockBytes: Int
 
     /// Zero-filled storage; alignment suits AVX-512 loads and oneDNN's preferences.
-    public init(count: Int) {
-        precondition(count >= 0, "negative element count")
-        self.count = count
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    public convenience init(count: Int) {
+        self.init(uninitializedCount: count, zeroed: true)
     }
 
     /// Storage whose contents are undefined, for kernel outputs that write every element (skips a
     /// memset of the whole buffer, which costs ~10 ms on a [544, 50257] logits-sized tensor).
-    init(uninitializedCount count: Int) {
+    convenience init(uninitializedCount count: Int) {
+        self.init(uninitializedCount: count, zeroed: false)
+    }
+
+    private init(uninitializedCount count: Int, zeroed: Bool) {
         precondition(count >= 0, "negative element count")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let raw: UnsafeMutableRawPointer
+        if bytes >= TensorMemory.pooledFrom {
+            let block = TensorMemory.shared.allocate(bytes: bytes)
+            (raw, blockBytes) = (block.pointer, block.bytes)
+            if zeroed && !block.zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+        } else {
+            raw = .allocate(byteCount: bytes, alignment: 64)
+            blockBytes = 0
+            if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+        }
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit {
+        if blockBytes > 0 {
+            TensorMemory.shared.release(UnsafeMutableRawPointer(pointer), bytes: blockBytes)
+        } else {
+            UnsafeMutableRawPointer(pointer).deallocate()
+        }
+    }
 }
 
 /// A contiguous row-major Float32 array with a shape.
