@@ -63,14 +63,22 @@ public enum Checkpoint {
     }
 
     /// Writes a directory that `transformers.GPT2LMHeadModel.from_pretrained(dir)` loads as is.
-    public static func save(_ weights: GPTWeights, to directory: URL) throws {
+    ///
+    /// `endOfText` is the tokenizer's `<|endoftext|>` id, written as the BOS and EOS ids (GPT-2 uses one
+    /// token for both). Without it, GPT-2's 50256 is written when the vocabulary has that id, and no id at
+    /// all otherwise: a small trained vocabulary has its own, and transformers rejects ids outside it.
+    public static func save(_ weights: GPTWeights, to directory: URL, endOfText: Int? = nil) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let tensors = weights.named.map { ("transformer." + $0.0, $0.1) }
         try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(weightsFile))
-        try writeJSON(huggingFaceConfig(weights.config), to: directory.appendingPathComponent(configFile))
-        try writeJSON(["bos_token_id": 50256, "eos_token_id": 50256] as [String: Any],
-                      to: directory.appendingPathComponent(generationConfigFile))
+        let eot = endOfText ?? (weights.config.vocab > gpt2EndOfText ? gpt2EndOfText : nil)
+        let specialIds: [String: Any] = eot.map { ["bos_token_id": $0, "eos_token_id": $0] } ?? [:]
+        try writeJSON(huggingFaceConfig(weights.config).merging(specialIds) { $1 }, to: directory.appendingPathComponent(configFile))
+        try writeJSON(specialIds, to: directory.appendingPathComponent(generationConfigFile))
     }
+
+    /// `<|endoftext|>` in GPT-2's vocabulary.
+    static let gpt2EndOfText = 50256
 
     static func huggingFaceConfig(_ c: GPTConfig) -> [String: Any] {
         [
@@ -79,7 +87,7 @@ public enum Checkpoint {
             "n_layer": c.layers, "n_head": c.heads, "activation_function": "gelu_new",
             "resid_pdrop": decimal(c.dropout), "embd_pdrop": decimal(c.dropout), "attn_pdrop": decimal(c.dropout),
             "layer_norm_epsilon": decimal(c.layerNormEpsilon), "initializer_range": 0.02,
-            "bos_token_id": 50256, "eos_token_id": 50256, "tie_word_embeddings": true, "torch_dtype": "float32",
+            "tie_word_embeddings": true, "torch_dtype": "float32",
         ]
     }
 

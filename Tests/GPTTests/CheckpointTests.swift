@@ -43,6 +43,24 @@ import TensorCore
         #expect(json.contains("\"resid_pdrop\" : 0.1,"))
     }
 
+    /// BOS/EOS ids must lie inside the vocabulary: the tokenizer's own id when known, GPT-2's 50256 only
+    /// for vocabularies that have it, else none.
+    @Test func endOfTextIdsFitTheVocabulary() throws {
+        func ids(_ config: GPTConfig, _ endOfText: Int?) throws -> [[String: Int]] {
+            let dir = Self.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try Checkpoint.save(try GPTWeights.random(config: config, seed: 3), to: dir, endOfText: endOfText)
+            return try [Checkpoint.configFile, Checkpoint.generationConfigFile].map { file in
+                let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(file))) as! [String: Any]
+                return json.filter { $0.key.hasSuffix("_token_id") }.mapValues { $0 as! Int }
+            }
+        }
+        #expect(try ids(Self.config, nil) == [[:], [:]])
+        #expect(try ids(Self.config, 49) == Array(repeating: ["bos_token_id": 49, "eos_token_id": 49], count: 2))
+        let gpt2Vocab = GPTConfig(layers: 1, heads: 1, dim: 4, context: 4, vocab: 50257)
+        #expect(try ids(gpt2Vocab, nil) == Array(repeating: ["bos_token_id": 50256, "eos_token_id": 50256], count: 2))
+    }
+
     /// The Hub's original GPT-2 files have no `transformer.` prefix and no config.json beside the weights when
     /// a bare file is given: the size is inferred from the shapes (here a preset-shaped model would be needed,
     /// so the custom size is passed explicitly).

@@ -21,7 +21,8 @@ public struct FinetuneStage: StageKind {
     public init() {}
 
     public var name: String { "finetune" }
-    public var version: Int { 1 }
+    // 2: config.json gives layer_norm_epsilon and dropout as decimals and the tokenizer's end-of-text id.
+    public var version: Int { 2 }
     public var produces: ArtifactType { "model" }
     public var usesSeed: Bool { true }
     public var summary: String { "fine-tunes a model on a splits artifact (chapter 7's loop)" }
@@ -53,7 +54,7 @@ public struct FinetuneStage: StageKind {
         let metrics = try loop.run()
 
         let exported = try loop.model.lora.map { try $0.merged(into: weights) } ?? weights
-        try Checkpoint.save(exported, to: context.outputDirectory)
+        try Checkpoint.save(exported, to: context.outputDirectory, endOfText: tokenizer.eotId)
         try ArtifactFiles.writeJSON(metrics, to: context.outputDirectory.appendingPathComponent(TrainingMetrics.fileName))
 
         var result: [String: JSONValue] = [

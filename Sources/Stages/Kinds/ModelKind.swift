@@ -46,7 +46,8 @@ public struct ModelKind: StageKind {
 
     public init() {}
     public var name: String { "model" }
-    public var version: Int { 1 }
+    // 2: config.json gives layer_norm_epsilon as a decimal and no GPT-2 end-of-text id for small vocabularies.
+    public var version: Int { 2 }
     public var produces: ArtifactType { "model" }
     public var usesSeed: Bool { true }
     public var summary: String { "GPT-2 weights (safetensors) or a seeded random initialisation" }
