@@ -53,10 +53,11 @@ public final class TensorStorage: @unchecked Sendable {
 /// transient and never stored in `grad`.
 ///
 /// Memory: a recorded op keeps only what its backward reads (linear: its input, and its weight only
-/// when the input needs a gradient; layer norm: input + 2 floats per row; GELU: input; attention:
-/// qkv + weights [B, H, T, T]; cross-entropy: probabilities instead of logits; add, reshape,
-/// slice, embedding, dropout: nothing but indices or an RNG state). A GPT-2 block therefore keeps
-/// about 16·C + H·T floats per token, ≈ 0.94 GB for gpt2-medium at B=8, T=70 over 24 layers, and
+/// when the input needs a gradient; layer norm: input + 2 floats per row; GELU: input; the MLP's
+/// gelu_linear: only its pre-GELU input; attention: qkv + weights [B, H, T, T]; cross-entropy:
+/// probabilities instead of logits; add, reshape, slice, embedding, dropout: nothing but indices or
+/// an RNG state). A GPT-2 block therefore keeps about 12·C + H·T floats per token, ≈ 0.72 GB for
+/// gpt2-medium at B=8, T=70 over 24 layers, and
 /// `backward()` frees each op's saved tensors as soon as its step has run.
 public final class Tensor: @unchecked Sendable {
     public let shape: [Int]

@@ -58,9 +58,8 @@ final class GradNode {
         precondition(gradient.shape == shape, "gradient shape \(gradient.shape) for a \(op) of shape \(shape)")
         if isLeaf {
             guard let leaf else { return }
-            if leaf.gradientToOverwrite() != nil {
-                leaf.grad = gradient
-            } else if let g = leaf.grad {
+            // A discarded buffer is simply replaced, like a missing one.
+            if leaf.gradientToOverwrite() == nil, let g = leaf.grad {
                 AddKernel.accumulate(g.data, gradient.data, g.count)
             } else {
                 leaf.grad = gradient
