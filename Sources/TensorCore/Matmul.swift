@@ -50,30 +50,18 @@ public func matmul(
 public final class BF16Copy: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<UInt16>
     public let count: Int
-    /// Size of the `TensorMemory` block holding the copy; 0 when malloc'd.
+    /// Size of the `TensorMemory` block holding the copy (0: malloc'd), for giving it back.
     private let blockBytes: Int
 
     public init(_ source: UnsafePointer<Float>, count: Int) {
         self.count = count
-        let bytes = max(count, 1) * MemoryLayout<UInt16>.stride
-        if bytes >= TensorMemory.pooledFrom {
-            let block = TensorMemory.shared.allocate(bytes: bytes)
-            pointer = block.pointer.bindMemory(to: UInt16.self, capacity: max(count, 1))
-            blockBytes = block.bytes
-        } else {
-            pointer = .allocate(capacity: max(count, 1))
-            blockBytes = 0
-        }
+        let memory = TensorMemory.allocate(bytes: max(count, 1) * MemoryLayout<UInt16>.stride, zeroed: false)
+        pointer = memory.pointer.bindMemory(to: UInt16.self, capacity: max(count, 1))
+        blockBytes = memory.blockBytes
         BFloat16.convert(source, to: pointer, count: count)
     }
 
-    deinit {
-        if blockBytes > 0 {
-            TensorMemory.shared.release(UnsafeMutableRawPointer(pointer), bytes: blockBytes)
-        } else {
-            pointer.deallocate()
-        }
-    }
+    deinit { TensorMemory.free(UnsafeMutableRawPointer(pointer), blockBytes: blockBytes) }
 
     public var operand: MatmulOperand { .bf16(pointer) }
 }

@@ -5,7 +5,7 @@ import Foundation
 public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
-    /// Size of the `TensorMemory` block holding the values; 0 for malloc'd storage.
+    /// Size of the `TensorMemory` block holding the values (0: malloc'd), for giving it back.
     private let blockBytes: Int
 
     /// Zero-filled storage; alignment suits AVX-512 loads and oneDNN's preferences.
@@ -22,27 +22,12 @@ public final class TensorStorage: @unchecked Sendable {
     private init(uninitializedCount count: Int, zeroed: Bool) {
         precondition(count >= 0, "negative element count")
         self.count = count
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw: UnsafeMutableRawPointer
-        if bytes >= TensorMemory.pooledFrom {
-            let block = TensorMemory.shared.allocate(bytes: bytes)
-            (raw, blockBytes) = (block.pointer, block.bytes)
-            if zeroed && !block.zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
-        } else {
-            raw = .allocate(byteCount: bytes, alignment: 64)
-            blockBytes = 0
-            if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
-        }
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        let memory = TensorMemory.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride, zeroed: zeroed)
+        pointer = memory.pointer.bindMemory(to: Float.self, capacity: max(count, 1))
+        blockBytes = memory.blockBytes
     }
 
-    deinit {
-        if blockBytes > 0 {
-            TensorMemory.shared.release(UnsafeMutableRawPointer(pointer), bytes: blockBytes)
-        } else {
-            UnsafeMutableRawPointer(pointer).deallocate()
-        }
-    }
+    deinit { TensorMemory.free(UnsafeMutableRawPointer(pointer), blockBytes: blockBytes) }
 }
 
 /// A contiguous row-major Float32 array with a shape.

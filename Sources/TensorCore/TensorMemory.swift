@@ -30,6 +30,24 @@ final class TensorMemory: @unchecked Sendable {
     /// Bytes of the free blocks held for reuse.
     private(set) var freeBytes = 0
 
+    /// Memory for `bytes` aligned to 64: a recycled block from 1 MiB on, else malloc. `blockBytes` (0 for
+    /// malloc) goes back to `free`. With `zeroed`, the memory reads as zeros.
+    static func allocate(bytes: Int, zeroed: Bool) -> (pointer: UnsafeMutableRawPointer, blockBytes: Int) {
+        guard bytes >= pooledFrom else {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
+            if zeroed { p.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+            return (p, 0)
+        }
+        let block = shared.allocate(bytes: bytes)
+        if zeroed && !block.zeroed { block.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+        return (block.pointer, block.bytes)
+    }
+
+    /// Gives back memory from `allocate(bytes:zeroed:)`.
+    static func free(_ pointer: UnsafeMutableRawPointer, blockBytes: Int) {
+        if blockBytes > 0 { shared.release(pointer, bytes: blockBytes) } else { pointer.deallocate() }
+    }
+
     /// The block size a request of `bytes` (at least `pooledFrom`) gets.
     static func blockSize(_ bytes: Int) -> Int {
         let power = 1 << (Int.bitWidth - 1 - bytes.leadingZeroBitCount)
@@ -42,7 +60,7 @@ final class TensorMemory: @unchecked Sendable {
     func allocate(bytes: Int) -> (pointer: UnsafeMutableRawPointer, bytes: Int, zeroed: Bool) {
         let size = Self.blockSize(bytes)
         lock.lock()
-        if let fit = free.keys.filter({ $0 >= size && $0 <= size + size / 2 }).min(), var blocks = free[fit],
+        if let fit = free.keys.lazy.filter({ $0 >= size && $0 <= size + size / 2 }).min(), var blocks = free[fit],
            let block = blocks.popLast() {
             free[fit] = blocks.isEmpty ? nil : blocks
             freeBytes -= block.bytes
