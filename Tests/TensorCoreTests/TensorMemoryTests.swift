@@ -27,19 +27,40 @@ import Testing
         #expect(pool.freeBytes == a.bytes)
     }
 
-    /// A request no free block fits unmaps the longest-waiting free blocks first, so what the pool holds
-    /// does not grow while it has memory to give back.
-    @Test func aMissGivesBackTheOldestFreeBlocks() {
+    /// A request no free block fits grows the largest smaller free block: only the added bytes are new
+    /// memory, and what the block held is still there.
+    @Test func aMissGrowsTheLargestSmallerFreeBlock() {
         let pool = TensorMemory()
-        let old = pool.allocate(bytes: 2 << 20), recent = pool.allocate(bytes: 16 << 20)
-        pool.release(old.pointer, bytes: old.bytes)
-        pool.release(recent.pointer, bytes: recent.bytes)
-        let tiny = pool.allocate(bytes: 1 << 20)  // fits neither: 2 MiB is more than half again as large
-        #expect(pool.freeBytes == recent.bytes)
+        let small = pool.allocate(bytes: 2 << 20), larger = pool.allocate(bytes: 8 << 20)
+        larger.pointer.storeBytes(of: 42, toByteOffset: (8 << 20) - 8, as: Int.self)
+        pool.release(small.pointer, bytes: small.bytes)
+        pool.release(larger.pointer, bytes: larger.bytes)
+        let faultedBefore = pool.faultedBytes
+        let grown = pool.allocate(bytes: 20 << 20)
+        #expect(!grown.zeroed && grown.bytes == TensorMemory.blockSize(20 << 20))
+        #expect(pool.faultedBytes - faultedBefore == grown.bytes - larger.bytes)
+        #expect(grown.pointer.load(fromByteOffset: (8 << 20) - 8, as: Int.self) == 42)
+        grown.pointer.storeBytes(of: 7, toByteOffset: grown.bytes - 8, as: Int.self)  // the new tail is usable
+        pool.release(grown.pointer, bytes: grown.bytes)
+    }
+
+    /// Free blocks are unmapped, smallest first, once the pool would hold more than 1/32 above the peak of
+    /// live bytes; a fresh pool with nothing smaller free maps a new block.
+    @Test func thePoolHoldsAtMostAThirtySecondAboveThePeakOfLiveBytes() {
+        let pool = TensorMemory()
+        let blocks = [1, 2, 3, 40].map { pool.allocate(bytes: $0 << 20) }
+        #expect(blocks.allSatisfy { $0.zeroed })
+        #expect(pool.peakLiveBytes == blocks.reduce(0) { $0 + $1.bytes })
+        for b in blocks { pool.release(b.pointer, bytes: b.bytes) }
+        // 64 MiB fits no free block and grows the 40 MiB one; the new peak of live bytes is 64 MiB, and the
+        // 6 MiB still free would take the pool past 66 MiB, so they are unmapped.
         let big = pool.allocate(bytes: 64 << 20)
+        #expect(!big.zeroed && pool.peakLiveBytes == big.bytes)
         #expect(pool.freeBytes == 0)
-        pool.release(tiny.pointer, bytes: tiny.bytes)
-        pool.release(big.pointer, bytes: big.bytes)
+        let fresh = pool.allocate(bytes: 1 << 20)  // nothing free: mapped new
+        #expect(fresh.zeroed)
+        for b in [big, fresh] { pool.release(b.pointer, bytes: b.bytes) }
+        #expect(pool.liveBytes == 0 && pool.freeBytes <= pool.peakLiveBytes + pool.peakLiveBytes / 32)
     }
 
     @Test func zeroTensorsOnRecycledBlocksAreZero() {

@@ -84,6 +84,7 @@ struct BenchTrain: ParsableCommand {
     /// The same work as `Trainer.trainStep`, phase by phase, with the phases' times on stderr
     /// (`FINCH_PROFILE=1`): forward (including the loss), backward, optimizer (step + zeroing).
     private func profiledStep(_ trainer: Trainer, _ b: TokenBatch) -> Float {
+        let faultedBefore = TensorMemory.faultedBytes
         var marks = [DispatchTime.now().uptimeNanoseconds]
         let loss = withPrecision(trainer.precision) { () -> Float in
             let loss = trainer.model.loss(b)
@@ -96,7 +97,7 @@ struct BenchTrain: ParsableCommand {
         trainer.microStep += 1
         marks.append(DispatchTime.now().uptimeNanoseconds)
         let ms = (1..<marks.count).map { String(format: "%.0f", Double(marks[$0] - marks[$0 - 1]) / 1e6) }
-        FileHandle.standardError.write(Data("profile: T=\(b.length) forward \(ms[0]) ms, backward \(ms[1]) ms, optimizer \(ms[2]) ms, resident \(Int(residentMB("VmRSS"))) MB, peak \(Int(peakResidentMB())) MB\n".utf8))
+        FileHandle.standardError.write(Data("profile: T=\(b.length) forward \(ms[0]) ms, backward \(ms[1]) ms, optimizer \(ms[2]) ms, new memory \((TensorMemory.faultedBytes - faultedBefore) >> 20) MiB, resident \(Int(residentMB("VmRSS"))) MB, peak \(Int(peakResidentMB())) MB\n".utf8))
         return loss
     }
 }
