@@ -49,6 +49,14 @@ enum DNNL {
         return md
     }
 
+    /// A memory descriptor that leaves the layout to the primitive it is given to (`format_tag_any`).
+    static func memoryDesc(dims: [Int], type: dnnl_data_type_t) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        let d = dims.map(Int64.init)
+        check(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, type, dnnl_format_tag_any), "describing \(dims) in any layout")
+        return md
+    }
+
     /// A memory object over caller-owned data (no copy); destroy it with `dnnl_memory_destroy`.
     static func memory(_ md: UnsafePointer<dnnl_memory_desc_t>, _ pointer: UnsafeMutableRawPointer?) -> dnnl_memory_t {
         var m: dnnl_memory_t?

@@ -39,9 +39,21 @@ public final class DNNLBareMatmul {
             f.deallocate()
             return UnsafeMutableRawPointer(h)
         }
+        // A B the primitive wants packed is packed once here, as a caller keeping packed copies would.
+        func packedB() -> UnsafeMutableRawPointer {
+            let plain = operand(batch * k * n)
+            guard made.packedB else { return plain }
+            let packed = UnsafeMutableRawPointer.allocate(byteCount: dnnl_memory_desc_get_size(&weights), alignment: 64)
+            DNNL.withStream { stream in
+                DNNLReorder(from: made.plainWeights, to: weights).execute(from: plain, to: packed, stream: stream)
+                DNNL.check(dnnl_stream_wait(stream), "waiting for a packing reorder")
+            }
+            plain.deallocate()
+            return packed
+        }
         let c = UnsafeMutablePointer<Float>.allocate(capacity: batch * m * n)
         c.initialize(repeating: 0, count: batch * m * n)
-        buffers = [operand(batch * m * k), operand(batch * k * n), UnsafeMutableRawPointer(c)]
+        buffers = [operand(batch * m * k), packedB(), UnsafeMutableRawPointer(c)]
         memories = [DNNL.memory(&src, buffers[0]), DNNL.memory(&weights, buffers[1]), DNNL.memory(&dst, buffers[2])]
     }
 

@@ -11,10 +11,23 @@ struct MatmulKey: Hashable {
 /// The oneDNN matmul primitive for one `MatmulKey` and its memory descriptors, built in one place so that
 /// Finch's plans and the bare baseline of `finch bench kernels` run exactly the same primitive. The caller
 /// owns `primitive` and destroys it.
+///
+/// B is read in the caller's layout, except where `packsB` holds: then the primitive takes B in the blocked
+/// layout it prefers (`weights`), and the caller reorders B into it first (`plainWeights` is the caller's
+/// layout). That pays when B is small next to the product, as in the tied head's dW = dLogitsᵀ·X
+/// (M = 50257, K = rows, N = 768): 58 ms from a plain B, 34 ms from a packed one, for a 0.05 ms reorder.
 struct MatmulPrimitive {
     let primitive: dnnl_primitive_t
     let implementation: String
     let src, weights, dst: dnnl_memory_desc_t
+    let plainWeights: dnnl_memory_desc_t
+
+    /// Whether B is packed: bf16 products whose M is over 8 times N and K, so each packed element of B is
+    /// reused by many rows. Layer-sized products (M = rows, B a weight) gain about 5% from a packed B, which a
+    /// reorder over the whole weight on every call eats up.
+    static func packsB(_ key: MatmulKey) -> Bool {
+        key.precision == .bf16 && key.batch == 1 && key.m > 8 * max(key.n, key.k)
+    }
 
     init(_ key: MatmulKey) {
         let (m, n, k, batch) = (key.m, key.n, key.k, key.batch)
@@ -29,7 +42,8 @@ struct MatmulPrimitive {
         var dst = DNNL.memoryDesc(dims: dims(m, n), strides: strides(m, n, transposed: false), type: dnnl_f32)
         let input = key.precision == .bf16 ? dnnl_bf16 : dnnl_f32
         var src = DNNL.memoryDesc(dims: dims(m, k), strides: strides(m, k, transposed: key.transA), type: input)
-        var weights = DNNL.memoryDesc(dims: dims(k, n), strides: strides(k, n, transposed: key.transB), type: input)
+        let plainWeights = DNNL.memoryDesc(dims: dims(k, n), strides: strides(k, n, transposed: key.transB), type: input)
+        var weights = Self.packsB(key) ? DNNL.memoryDesc(dims: dims(k, n), type: input) : plainWeights
 
         var op = dnnl_matmul_desc_t()
         DNNL.check(dnnl_matmul_desc_init(&op, &src, &weights, nil, &dst), "describing matmul \(key)")
@@ -48,31 +62,44 @@ struct MatmulPrimitive {
         DNNL.check(dnnl_primitive_desc_create(&pd, &op, attr, DNNL.engine, nil), "creating matmul \(key)")
         defer { dnnl_primitive_desc_destroy(pd) }
         implementation = DNNL.implementationName(pd!)
+        weights = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)!.pointee
         var p: dnnl_primitive_t?
         DNNL.check(dnnl_primitive_create(&p, pd), "creating matmul primitive \(key)")
         primitive = p!
-        (self.src, self.weights, self.dst) = (src, weights, dst)
+        (self.src, self.weights, self.dst, self.plainWeights) = (src, weights, dst, plainWeights)
+    }
+
+    /// Whether B goes through a reorder into the primitive's own layout before each product.
+    var packedB: Bool {
+        var (w, plain) = (weights, plainWeights)
+        return dnnl_memory_desc_equal(&w, &plain) == 0
     }
 }
 
-/// A ready-to-run matrix product for one `MatmulKey`: the oneDNN matmul primitive and, in bf16, the two
-/// reorders that round the caller's fp32 operands to bf16.
+/// A ready-to-run matrix product for one `MatmulKey`: the oneDNN matmul primitive and, in bf16, the
+/// reorders that round the caller's fp32 operands to bf16 (and pack B where the primitive wants it packed).
 ///
 /// fp32 runs the primitive directly on the caller's memory (transposes and batches are strides, no copy).
-/// bf16 rounds each operand into a bf16 copy with the caller's own layout (a flat element-wise reorder,
-/// memory-bound at ~6 bytes per element), then runs the primitive exactly as on bf16 data.
-/// Letting the primitive pick its blocked AMX layout for B instead (`format_tag_any`, one reorder that
-/// rounds and packs) was measured slower: reorders that also transpose (dX = dY·Wᵀ) ran at a third of
-/// the flat conversion's speed, and the blocked 50257-wide head was no faster to multiply.
+/// bf16 rounds each fp32 operand into a bf16 copy with the caller's own layout (a flat element-wise
+/// reorder, memory-bound at ~6 bytes per element), then runs the primitive exactly as on bf16 data.
+/// Packing B into the primitive's blocked layout is done only where B is small next to the product
+/// (`MatmulPrimitive.packsB`): for layer-sized products it was measured slower, on AMX because reorders
+/// that also transpose (dX = dY·Wᵀ) ran at a third of the flat conversion's speed, on AVX512-BF16 because
+/// the 5% it gains costs a reorder over the whole weight on every call.
 final class MatmulPlan: @unchecked Sendable {
     let key: MatmulKey
     private let primitive: dnnl_primitive_t
     private let srcDesc, weightsDesc, dstDesc: UnsafeMutablePointer<dnnl_memory_desc_t>
+    /// fp32 → bf16 for A, and for B (into the packed layout where B is packed).
     private let toBF16A, toBF16B: DNNLReorder?
+    /// Packs a B that is already bf16 (nil when B is not packed).
+    private let packBF16B: DNNLReorder?
     /// Bytes of the bf16 copies of A and B (0 in fp32).
     let bf16BytesA, bf16BytesB: Int
     /// oneDNN's implementation name, e.g. `brg:avx512_core` or `brg:avx512_core_amx_bf16`.
     let implementation: String
+    /// Whether B is packed into the primitive's layout before each product.
+    var packedB: Bool { packBF16B != nil }
 
     init(_ key: MatmulKey) {
         self.key = key
@@ -80,20 +107,28 @@ final class MatmulPlan: @unchecked Sendable {
         let made = MatmulPrimitive(key)
         (primitive, implementation) = (made.primitive, made.implementation)
         if key.precision == .bf16 {
-            // Operands are dense, so the conversion is a flat reorder over all their elements.
+            // Operands are dense, so a conversion that keeps the layout is a flat reorder over all elements.
             func flat(_ count: Int) -> DNNLReorder {
                 DNNLReorder(from: DNNL.memoryDesc(dims: [count], strides: [1], type: dnnl_f32),
                             to: DNNL.memoryDesc(dims: [count], strides: [1], type: dnnl_bf16))
             }
             toBF16A = flat(batch * m * k)
-            toBF16B = flat(batch * k * n)
             bf16BytesA = 2 * batch * m * k
-            bf16BytesB = 2 * batch * k * n
+            if made.packedB {
+                var fp32Plain = made.plainWeights
+                fp32Plain.data_type = dnnl_f32
+                toBF16B = DNNLReorder(from: fp32Plain, to: made.weights)
+                packBF16B = DNNLReorder(from: made.plainWeights, to: made.weights)
+                var packed = made.weights
+                bf16BytesB = dnnl_memory_desc_get_size(&packed)
+            } else {
+                toBF16B = flat(batch * k * n)
+                packBF16B = nil
+                bf16BytesB = 2 * batch * k * n
+            }
         } else {
-            toBF16A = nil
-            toBF16B = nil
-            bf16BytesA = 0
-            bf16BytesB = 0
+            (toBF16A, toBF16B, packBF16B) = (nil, nil, nil)
+            (bf16BytesA, bf16BytesB) = (0, 0)
         }
         srcDesc = DNNL.pinned(made.src)
         weightsDesc = DNNL.pinned(made.weights)
@@ -108,7 +143,8 @@ final class MatmulPlan: @unchecked Sendable {
     }
 
     /// C (+)= op(A)·op(B) on the caller's memory; returns when C is written. Safe to call concurrently.
-    /// In bf16, fp32 operands are rounded into scratch copies; operands already in bf16 are used as they are.
+    /// In bf16, fp32 operands are rounded into scratch copies; operands already in bf16 are used as they
+    /// are, except that a B the primitive wants packed is packed into a scratch copy.
     func run(_ a: MatmulOperand, _ b: MatmulOperand, _ c: UnsafeMutablePointer<Float>) {
         guard let toBF16A, let toBF16B else {
             guard case .fp32(let pa) = a, case .fp32(let pb) = b else { preconditionFailure("bf16 operand in the fp32 product \(key)") }
@@ -120,17 +156,21 @@ final class MatmulPlan: @unchecked Sendable {
         var scratch: [BF16Scratch.Buffer] = []
         defer { scratch.forEach(BF16Scratch.shared.give) }
         DNNL.withStream { stream in
-            func bf16(_ operand: MatmulOperand, _ reorder: DNNLReorder, bytes: Int) -> UnsafeMutableRawPointer {
-                switch operand {
-                case .bf16(let p): return UnsafeMutableRawPointer(mutating: p)
-                case .fp32(let p):
-                    let buffer = BF16Scratch.shared.take(bytes: bytes)
-                    scratch.append(buffer)
-                    reorder.execute(from: UnsafeMutableRawPointer(mutating: p), to: buffer.pointer, stream: stream)
-                    return buffer.pointer
-                }
+            func copy(_ source: UnsafeRawPointer, _ reorder: DNNLReorder, bytes: Int) -> UnsafeMutableRawPointer {
+                let buffer = BF16Scratch.shared.take(bytes: bytes)
+                scratch.append(buffer)
+                reorder.execute(from: UnsafeMutableRawPointer(mutating: source), to: buffer.pointer, stream: stream)
+                return buffer.pointer
             }
-            let src = bf16(a, toBF16A, bytes: bf16BytesA), weights = bf16(b, toBF16B, bytes: bf16BytesB)
+            let src: UnsafeMutableRawPointer, weights: UnsafeMutableRawPointer
+            switch a {
+            case .bf16(let p): src = UnsafeMutableRawPointer(mutating: p)
+            case .fp32(let p): src = copy(p, toBF16A, bytes: bf16BytesA)
+            }
+            switch b {
+            case .bf16(let p): weights = packBF16B.map { copy(p, $0, bytes: bf16BytesB) } ?? UnsafeMutableRawPointer(mutating: p)
+            case .fp32(let p): weights = copy(p, toBF16B, bytes: bf16BytesB)
+            }
             execute(src: src, weights: weights, dst: c, stream: stream)
         }
     }

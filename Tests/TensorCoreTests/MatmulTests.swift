@@ -132,6 +132,35 @@ import Testing
         }
     }
 
+    /// bf16 products with M over 8 × N and K pack B into oneDNN's blocked layout first: every transpose,
+    /// with and without accumulating, from fp32 B and from a B already rounded (same bits either way).
+    @Test func tallBF16ProductsPackBAndMatchReference() {
+        var packed = 0
+        for (i, (n, k)) in [(5, 7), (16, 30), (33, 3)].enumerated() {
+            for flags in 0..<8 {
+                let t = Case(m: 300, n: n, k: k, transA: flags & 1 != 0, transB: flags & 2 != 0, accumulate: flags & 4 != 0)
+                let key = MatmulKey(m: t.m, n: t.n, k: t.k, batch: 1, transA: t.transA, transB: t.transB,
+                                    accumulate: t.accumulate, precision: .bf16)
+                #expect(MatmulPrimitive.packsB(key))
+                if MatmulPlans.plan(for: key).packedB { packed += 1 }
+                let worst = Self.worstError(t, precision: .bf16, seed: 300 + UInt64(8 * i + flags))
+                #expect(worst <= 1, "\(t): error is \(worst)× the bound")
+
+                var rng = RNG(seed: UInt64(i))
+                let a = Self.random(t.m * t.k, &rng), b = Self.random(t.k * t.n, &rng)
+                var fromFP32 = [Float](repeating: 0, count: t.m * t.n), fromBF16 = fromFP32
+                matmul(a, b, &fromFP32, m: t.m, n: t.n, k: t.k, transA: t.transA, transB: t.transB, precision: .bf16)
+                let copy = BF16Copy(b, count: b.count)
+                a.withUnsafeBufferPointer { ap in
+                    matmul(.fp32(ap.baseAddress!), copy.operand, &fromBF16, m: t.m, n: t.n, k: t.k,
+                           transA: t.transA, transB: t.transB, precision: .bf16)
+                }
+                #expect(fromFP32 == fromBF16, "\(t)")
+            }
+        }
+        #expect(packed > 0, "no tall product packed B: the packing path went untested")
+    }
+
     @Test func emptySizes() {
         var c: [Float] = [1, 2, 3, 4]
         let a: [Float] = [9], b: [Float] = [9]
