@@ -15,7 +15,7 @@ public enum MatmulOperand {
 /// Runs oneDNN's matmul primitive, cached per (shapes, transposes, batch, accumulate, precision) and
 /// safe to call from several threads. In bf16, A and B are rounded to bf16 (nearest even) by oneDNN
 /// reorders on every call — nothing converted is cached, because the caller's fp32 data may change
-/// between calls — then multiplied on AMX with fp32 accumulation into the fp32 C.
+/// between calls — then multiplied (AMX or AVX512-BF16) with fp32 accumulation into the fp32 C.
 public func matmul(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
     m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false,
