@@ -22,12 +22,9 @@ public enum BFloat16 {
     /// the hardware instruction flushes fp32 subnormals to zero, whose bf16 magnitude is below 1.2e-38 anyway.
     public static func convert(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<UInt16>, count: Int) {
         guard count > 0 else { return }
-        let reorder = DNNLReorder(from: DNNL.memoryDesc(dims: [count], strides: [1], type: dnnl_f32),
-                                  to: DNNL.memoryDesc(dims: [count], strides: [1], type: dnnl_bf16))
-        DNNL.withStream { stream in
-            reorder.execute(from: UnsafeMutableRawPointer(mutating: source), to: destination, stream: stream)
-            DNNL.check(dnnl_stream_wait(stream), "waiting for a bf16 conversion")
-        }
+        DNNLReorder(from: DNNL.memoryDesc(dims: [count], strides: [1], type: dnnl_f32),
+                    to: DNNL.memoryDesc(dims: [count], strides: [1], type: dnnl_bf16))
+            .run(from: UnsafeMutableRawPointer(mutating: source), to: destination)
     }
 }
 
@@ -54,6 +51,14 @@ final class DNNLReorder: @unchecked Sendable {
         dnnl_primitive_destroy(primitive)
         fromDesc.deallocate()
         toDesc.deallocate()
+    }
+
+    /// Runs the reorder on a stream of its own and waits for it.
+    func run(from source: UnsafeMutableRawPointer, to destination: UnsafeMutableRawPointer) {
+        DNNL.withStream { stream in
+            execute(from: source, to: destination, stream: stream)
+            DNNL.check(dnnl_stream_wait(stream), "waiting for a reorder")
+        }
     }
 
     /// Enqueues the reorder on `stream`; the caller waits on the stream.

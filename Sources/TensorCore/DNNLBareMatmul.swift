@@ -44,10 +44,7 @@ public final class DNNLBareMatmul {
             let plain = operand(batch * k * n)
             guard made.packedB else { return plain }
             let packed = UnsafeMutableRawPointer.allocate(byteCount: dnnl_memory_desc_get_size(&weights), alignment: 64)
-            DNNL.withStream { stream in
-                DNNLReorder(from: made.plainWeights, to: weights).execute(from: plain, to: packed, stream: stream)
-                DNNL.check(dnnl_stream_wait(stream), "waiting for a packing reorder")
-            }
+            DNNLReorder(from: made.plainWeights, to: weights).run(from: plain, to: packed)
             plain.deallocate()
             return packed
         }

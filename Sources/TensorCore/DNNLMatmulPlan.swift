@@ -152,15 +152,16 @@ final class MatmulPlan: @unchecked Sendable {
             return
         }
         // The bf16 copies live only for this call: the caller's fp32 data may change before the next one
-        // (weights after every optimizer step), and pointer identity says nothing about content.
-        var scratch: [BF16Scratch.Buffer] = []
-        defer { scratch.forEach(BF16Scratch.shared.give) }
+        // (weights after every optimizer step), and pointer identity says nothing about content. Their
+        // memory is recycled by `TensorMemory` (a fresh 77 MB copy of the head per call would page-fault).
+        var scratch: [(pointer: UnsafeMutableRawPointer, blockBytes: Int)] = []
+        defer { for s in scratch { TensorMemory.free(s.pointer, blockBytes: s.blockBytes) } }
         DNNL.withStream { stream in
             func copy(_ source: UnsafeRawPointer, _ reorder: DNNLReorder, bytes: Int) -> UnsafeMutableRawPointer {
-                let buffer = BF16Scratch.shared.take(bytes: bytes)
-                scratch.append(buffer)
-                reorder.execute(from: UnsafeMutableRawPointer(mutating: source), to: buffer.pointer, stream: stream)
-                return buffer.pointer
+                let memory = TensorMemory.allocate(bytes: bytes, zeroed: false)
+                scratch.append(memory)
+                reorder.execute(from: UnsafeMutableRawPointer(mutating: source), to: memory.pointer, stream: stream)
+                return memory.pointer
             }
             let src: UnsafeMutableRawPointer, weights: UnsafeMutableRawPointer
             switch a {
@@ -211,39 +212,5 @@ enum MatmulPlans {
         lock.lock()
         defer { lock.unlock() }
         return plans.count
-    }
-}
-
-/// Reusable 64-byte-aligned buffers for the bf16 copies of matmul operands. Reuse matters: a fresh
-/// 77 MB allocation per call (the 50257-wide output head) would page-fault on every product.
-final class BF16Scratch: @unchecked Sendable {
-    struct Buffer {
-        let pointer: UnsafeMutableRawPointer
-        let bytes: Int
-    }
-
-    static let shared = BF16Scratch()
-    private let lock = NSLock()
-    private var free: [Buffer] = []
-
-    /// A buffer of at least `bytes`. When no free buffer is big enough, the largest free one is released
-    /// and replaced, so the pool holds at most as many buffers as calls ever ran at once (times two).
-    func take(bytes: Int) -> Buffer {
-        lock.lock()
-        if let i = free.indices.filter({ free[$0].bytes >= bytes }).min(by: { free[$0].bytes < free[$1].bytes }) {
-            let buffer = free.remove(at: i)
-            lock.unlock()
-            return buffer
-        }
-        let victim = free.indices.max(by: { free[$0].bytes < free[$1].bytes }).map { free.remove(at: $0) }
-        lock.unlock()
-        victim?.pointer.deallocate()
-        return Buffer(pointer: .allocate(byteCount: max(bytes, 64), alignment: 64), bytes: bytes)
-    }
-
-    func give(_ buffer: Buffer) {
-        lock.lock()
-        free.append(buffer)
-        lock.unlock()
     }
 }
